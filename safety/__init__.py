@@ -1,0 +1,1 @@
+"""Safety decisions: the hazard taxonomy, classifiers, and the gates every stage's data passes."""

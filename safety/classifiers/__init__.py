@@ -1,0 +1,1 @@
+"""Classifiers behind one interface: `classify(texts) -> [Classification]`."""

@@ -1,0 +1,1 @@
+"""Records, readers/writers, adapters, splits and statistics for the toolkit's data kinds."""
