@@ -63,7 +63,7 @@ class ModelSettings(_Strict):
 
 # ---------------------------------------------------------------- data
 class DataSource(_Strict):
-    path: str
+    path: str = Field(description="file or folder, relative to the recipe; with format hf also a hub id")
     format: Literal["auto", "jsonl", "csv", "parquet", "hf"] = "auto"
     split: str | None = Field(None, description="split name when reading a Hugging Face dataset")
 
@@ -246,15 +246,10 @@ def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:
             candidate = Path(value).expanduser()
             if not candidate.is_absolute():
                 candidate = base_dir / candidate
-            # keep hub ids (org/name that does not exist locally) as they are for HF datasets
-            if keys[-1] == "path" and not candidate.exists() and _looks_like_hub_id(value):
+            # a Hugging Face dataset (format: hf) that is not a local folder is a hub id: keep it
+            if keys[-1] == "path" and not candidate.exists() and _get(data, (*keys[:-1], "format")) == "hf":
                 continue
             _set(data, keys, str(candidate.resolve()))
-
-
-def _looks_like_hub_id(value: str) -> bool:
-    parts = value.split("/")
-    return len(parts) == 2 and all(parts) and not value.startswith((".", "~")) and "." not in parts[0]
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -321,6 +316,7 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         _set(data, keys, value)
         origins[keys] = ("--set", None)
     data.setdefault("name", path.stem)
+    data.pop("extends", None)  # merged already: a resolved recipe stands alone
     try:
         return Recipe.model_validate(data)
     except ValidationError as exc:

