@@ -1,0 +1,1 @@
+"""Scoring: reward and cost models, batched scoring, judging."""

@@ -1,0 +1,68 @@
+"""Batched scoring with a trained reward or cost model (sequence classifier, one output)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def format_for_scoring(tokenizer: Any, prompt: Any, response: Any) -> str:
+    """The same text the TRL RewardTrainer trained on: chat template over prompt + response."""
+    if isinstance(prompt, str) and isinstance(response, str):
+        eos = tokenizer.eos_token or ""
+        return prompt + response + ("" if response.endswith(eos) else eos)
+    prompt_msgs = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    response_msgs = [{"role": "assistant", "content": response}] if isinstance(response, str) else list(response)
+    return tokenizer.apply_chat_template(prompt_msgs + response_msgs, tokenize=False)
+
+
+class SequenceScorer:
+    """Scores (prompt, response) pairs with a reward model (higher = better) or cost model (higher = unsafer)."""
+
+    def __init__(self, model: Any, tokenizer: Any, max_length: int = 1024, batch_size: int = 8):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    @torch.no_grad()
+    def score(self, prompts: Sequence[Any], responses: Sequence[Any]) -> list[float]:
+        texts = [format_for_scoring(self.tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
+        scores: list[float] = []
+        padding_side = self.tokenizer.padding_side
+        self.tokenizer.padding_side = "right"
+        try:
+            for start in range(0, len(texts), self.batch_size):
+                batch = self.tokenizer(
+                    texts[start : start + self.batch_size],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    add_special_tokens=False,
+                ).to(self.model.device)
+                logits = self.model(**batch).logits.squeeze(-1)
+                scores.extend(float(x) for x in logits.float().cpu())
+        finally:
+            self.tokenizer.padding_side = padding_side
+        return scores
+
+    @classmethod
+    def from_run_stage(cls, stage_dir: Path, base_model: str, **kwargs: Any) -> SequenceScorer:
+        """Load the LoRA scorer a reward/cost stage saved in `stage_dir/adapter` on top of its base."""
+        from peft import PeftModel
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        adapter = stage_dir / "adapter"
+        tokenizer = AutoTokenizer.from_pretrained(adapter if (adapter / "tokenizer_config.json").exists() else base_model)
+        if (adapter / "adapter_config.json").exists():
+            model = AutoModelForSequenceClassification.from_pretrained(base_model, num_labels=1)
+            model.config.pad_token_id = tokenizer.pad_token_id
+            model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(adapter, num_labels=1)
+        model.config.pad_token_id = tokenizer.pad_token_id
+        return cls(model, tokenizer, **kwargs)

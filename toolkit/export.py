@@ -1,0 +1,60 @@
+"""Export a run's policy: base + SFT adapter + DPO adapter, merged into one standalone model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from toolkit.errors import UserInputError
+from toolkit.recipe import load_recipe
+
+
+def policy_adapters(run_dir: Path) -> list[Path]:
+    """The policy adapters a run produced, in the order they were trained (SFT, then DPO)."""
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise UserInputError(str(run_dir), "not a run folder (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    adapters = []
+    for stage in ("sft", "dpo"):
+        entry = manifest.get("stages", {}).get(stage, {})
+        if entry.get("status") == "completed":
+            adapters.append(Path(entry["artifacts"]["adapter"]))
+    return adapters
+
+
+def load_policy(run_dir: Path, merge: bool = True):  # type: ignore[no-untyped-def]
+    """The run's trained policy and tokenizer (base model when no policy stage completed)."""
+    from peft import PeftModel
+
+    from toolkit.models import load_causal_lm, load_tokenizer
+
+    recipe = load_recipe(run_dir / "recipe.resolved.yaml")
+    model = load_causal_lm(recipe.model)
+    tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
+    for adapter in policy_adapters(run_dir):
+        model = PeftModel.from_pretrained(model, str(adapter))
+        if merge:
+            model = model.merge_and_unload()
+    return model, tokenizer
+
+
+def export_policy(run_dir: Path, out: Path, merge: bool = True) -> Path:
+    from toolkit.data.io import atomic_write_json
+
+    adapters = policy_adapters(run_dir)
+    if not adapters:
+        raise UserInputError(str(run_dir), "no completed sft or dpo stage to export")
+    if not merge and len(adapters) > 1:
+        raise UserInputError("--no-merge", "the run has several adapters; only --merge can combine them")
+    model, tokenizer = load_policy(run_dir, merge=merge)
+    tmp = out.with_name(out.name + ".tmp")
+    model.save_pretrained(str(tmp), safe_serialization=True)
+    tokenizer.save_pretrained(str(tmp))
+    atomic_write_json(tmp / "toolkit_export.json", {"run_dir": str(run_dir), "adapters": [str(a) for a in adapters]})
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out

@@ -1,0 +1,387 @@
+"""The run: recipe -> load -> split -> gate -> train (sft, reward, cost, dpo) -> evaluate, with a manifest.
+
+`runs/<recipe>/<run-id>/` holds recipe.resolved.yaml, manifest.json, the split and gated data,
+and one folder per stage. A stage whose inputs (gated data, model, stage and safety settings,
+upstream artifacts) hash to the fingerprint of a completed entry is skipped; a stage that was
+interrupted resumes from its last checkpoint with `--resume`. Only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from toolkit import __version__
+from toolkit.data.io import RawFailure, atomic_write_json, atomic_write_text, read_records, write_jsonl
+from toolkit.data.schema import PreferencePair, SFTConversation
+from toolkit.errors import UserInputError
+from toolkit.recipe import Recipe, load_recipe, recipe_to_yaml
+
+TRAINING_STAGES: tuple[str, ...] = ("sft", "reward", "cost", "dpo")
+ALL_STAGES: tuple[str, ...] = (*TRAINING_STAGES, "eval")
+STAGE_DATA = {"sft": "sft", "reward": "preference", "cost": "preference", "dpo": "preference"}
+
+
+# ---------------------------------------------------------------- ranks
+def rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def is_main_process() -> bool:
+    return rank() == 0
+
+
+def _agree_on(value: str) -> str:
+    """Under torchrun every rank must use rank 0's run id."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return value
+    from accelerate import PartialState
+    from accelerate.utils import broadcast_object_list
+
+    PartialState()  # initialises the process group (gloo on CPU)
+    box = [value]
+    broadcast_object_list(box, from_process=0)
+    return box[0]
+
+
+# ---------------------------------------------------------------- manifest
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_json(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Run:
+    """A run directory and its manifest (a plain JSON document, rewritten atomically)."""
+
+    recipe: Recipe
+    root: Path
+    run_id: str
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.json"
+
+    def save(self) -> None:
+        if is_main_process():
+            self.manifest["updated_at"] = _now()
+            atomic_write_json(self.manifest_path, self.manifest)
+
+    def stage(self, name: str) -> dict[str, Any]:
+        return self.manifest.setdefault("stages", {}).setdefault(name, {"status": "pending"})
+
+    def stage_dir(self, name: str) -> Path:
+        return self.root / name
+
+
+def new_run_id(root: Path) -> str:
+    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    run_id, n = base, 1
+    while (root / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def latest_run(root: Path) -> Path | None:
+    runs = sorted(p for p in root.glob("*") if (p / "manifest.json").exists()) if root.exists() else []
+    return runs[-1] if runs else None
+
+
+def open_run(recipe: Recipe, output_dir: Path | None, resume: bool, run_id: str | None) -> Run:
+    """A new run folder, or (with resume) the given/latest one for this recipe."""
+    base = (output_dir or Path(recipe.output_dir)) / recipe.name
+    if resume and run_id is None:
+        found = latest_run(base)
+        if found is None:
+            raise UserInputError(str(base), "--resume: no earlier run of this recipe to resume")
+        run_id = found.name
+    run_id = _agree_on(run_id or new_run_id(base))
+    root = base / run_id
+    manifest: dict[str, Any] = {}
+    if (root / "manifest.json").exists():
+        if not resume:
+            raise UserInputError(str(root), "run exists; pass --resume to continue it")
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    if is_main_process():
+        root.mkdir(parents=True, exist_ok=True)
+    manifest.setdefault("recipe", recipe.name)
+    manifest.setdefault("run_id", run_id)
+    manifest.setdefault("created_at", _now())
+    manifest["toolkit_version"] = __version__
+    manifest["recipe_sha256"] = sha256_json(recipe.model_dump(mode="json"))
+    run = Run(recipe, root, run_id, manifest)
+    if is_main_process():
+        atomic_write_text(root / "recipe.resolved.yaml", recipe_to_yaml(recipe))
+    run.save()
+    return run
+
+
+# ---------------------------------------------------------------- data
+@dataclass
+class SplitData:
+    """One data kind, split once per run and shared by the stages that use it."""
+
+    kind: str
+    train: list[Any]
+    eval: list[Any]
+    invalid: list[RawFailure]
+    summary: dict[str, Any]
+
+
+def load_and_split(run: Run, kind: str) -> SplitData:
+    """Read the recipe's data of `kind`, split it leakage-free; invalid records go to the gate."""
+    from toolkit.data.split import split_records
+
+    source = getattr(run.recipe.data, kind)
+    if source is None:
+        raise UserInputError(f"data.{kind}", f"the recipe enables a stage that needs `data.{kind}.path`")
+    read = read_records(source.path, kind, source.format, source.split)
+    split_settings = run.recipe.data.split
+    result = split_records(read.records, kind, split_settings.eval_fraction, split_settings.seed)
+    removed = [dict(item) if isinstance(item, dict) else _as_dict(item) for item in result.removed]
+    summary = {
+        "path": source.path,
+        "sha256": sha256_file(Path(source.path)) if Path(source.path).is_file() else None,
+        "input": read.total,
+        "train": len(result.train),
+        "eval": len(result.eval),
+        "duplicates_removed": len(removed),
+        "invalid": len(read.failures),
+    }
+    out = run.root / "data" / kind
+    if is_main_process():
+        write_jsonl(out / "train.jsonl", result.train)
+        write_jsonl(out / "eval.jsonl", result.eval)
+        atomic_write_json(out / "split_report.json", {**summary, "removed": removed})
+    return SplitData(kind, list(result.train), list(result.eval), list(read.failures), summary)
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if hasattr(item, "model_dump"):
+        return item.model_dump(mode="json")
+    if hasattr(item, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(item)
+    return {"value": str(item)}
+
+
+def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Gate train (with the invalid records, quarantined) and eval data for one stage; write the audit."""
+    from safety.audit import write_gate_outputs
+    from safety.classifiers import build_classifiers
+    from safety.gate import gate_records
+
+    config = run.recipe.safety
+    gate_kind = "sft" if data.kind == "sft" else "preference"
+    out = run.stage_dir(stage) / "gate"
+    if not config.enabled:
+        report = {"enabled": False, "train": {"input": len(data.train)}, "eval": {"input": len(data.eval)}}
+        return data.train, data.eval, report
+    classifiers = _classifiers_for(config, build_classifiers)
+    reports: dict[str, Any] = {"enabled": True}
+    kept_by_split: dict[str, list[Any]] = {}
+    for split, items in (("train", [*data.train, *data.invalid]), ("eval", data.eval)):
+        result = gate_records(items, gate_kind, config, classifiers)
+        if is_main_process():
+            write_gate_outputs(result, out / split)
+        reports[split] = result.report.model_dump(mode="json")
+        kept_by_split[split] = list(result.kept)
+    return kept_by_split["train"], kept_by_split["eval"], reports
+
+
+_CLASSIFIER_CACHE: dict[str, Any] = {}
+
+
+def _classifiers_for(config: Any, build: Callable[[Any], Any]) -> Any:
+    """Build classifiers once per configuration per process (their caches then serve every stage)."""
+    key = sha256_json(config.classifiers.model_dump(mode="json"))
+    if key not in _CLASSIFIER_CACHE:
+        _CLASSIFIER_CACHE[key] = build(config)
+    return _CLASSIFIER_CACHE[key]
+
+
+# ---------------------------------------------------------------- stages
+def _stage_runner(stage: str) -> Callable[[Recipe, Any], dict[str, float]]:
+    if stage == "sft":
+        from toolkit.stages.sft import run_sft
+
+        return run_sft
+    if stage == "reward":
+        from toolkit.stages.reward import run_reward
+
+        return run_reward
+    if stage == "cost":
+        from toolkit.stages.reward import run_cost
+
+        return run_cost
+    if stage == "dpo":
+        from toolkit.stages.dpo import run_dpo
+
+        return run_dpo
+    raise ValueError(stage)
+
+
+def stage_fingerprint(run: Run, stage: str, train: list[Any], eval_: list[Any], upstream: str | None) -> str:
+    recipe = run.recipe
+    return sha256_json(
+        {
+            "stage": stage,
+            "settings": getattr(recipe.stages, stage).model_dump(mode="json"),
+            "model": recipe.model.model_dump(mode="json"),
+            "safety": recipe.safety.model_dump(mode="json"),
+            "seed": recipe.seed,
+            "train": [r.model_dump(mode="json") for r in train],
+            "eval": [r.model_dump(mode="json") for r in eval_],
+            "upstream": upstream,
+        }
+    )
+
+
+def selected_stages(recipe: Recipe, requested: Sequence[str] | None) -> list[str]:
+    if requested:
+        unknown = [s for s in requested if s not in ALL_STAGES]
+        if unknown:
+            raise UserInputError("--stages", f"unknown stage {unknown[0]!r}; use {','.join(ALL_STAGES)}")
+        return [s for s in ALL_STAGES if s in requested]
+    enabled = [s for s in TRAINING_STAGES if getattr(recipe.stages, s).enabled]
+    return enabled + (["eval"] if recipe.eval.enabled else [])
+
+
+def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> None:
+    """Gate, then train one stage unless an identical completed result exists."""
+    from toolkit.stages.common import StageInputs, last_checkpoint
+    from toolkit.tracking import Tracker
+
+    entry = run.stage(stage)
+    started = time.perf_counter()
+    train, eval_, gate_report = gate_split(run, stage, data)
+    gate_seconds = time.perf_counter() - started
+    init_adapter = None
+    upstream = None
+    if stage == "dpo" and run.manifest.get("stages", {}).get("sft", {}).get("status") == "completed":
+        init_adapter = Path(run.manifest["stages"]["sft"]["artifacts"]["adapter"])
+        upstream = run.manifest["stages"]["sft"]["fingerprint"]
+    fingerprint = stage_fingerprint(run, stage, train, eval_, upstream)
+    stage_dir = run.stage_dir(stage)
+    adapter = stage_dir / "adapter"
+    if entry.get("status") == "completed" and entry.get("fingerprint") == fingerprint and adapter.exists():
+        entry["skipped_at"] = _now()
+        run.save()
+        on_event(f"{stage}: unchanged since {entry.get('finished_at')}, skipped")
+        return
+    checkpoint = None
+    if resume and entry.get("fingerprint") == fingerprint:
+        checkpoint = last_checkpoint(stage_dir / "checkpoints")
+    elif is_main_process() and (stage_dir / "checkpoints").exists():
+        shutil.rmtree(stage_dir / "checkpoints")  # inputs changed: old checkpoints do not apply
+    entry.update(
+        {
+            "status": "running",
+            "fingerprint": fingerprint,
+            "started_at": _now(),
+            "resumed_from": checkpoint,
+            "input_hashes": {
+                "data": data.summary.get("sha256"),
+                "gated_train": sha256_json([r.model_dump(mode="json") for r in train]),
+                "gated_eval": sha256_json([r.model_dump(mode="json") for r in eval_]),
+                "upstream": upstream,
+            },
+            "gate": gate_report,
+            "data_split": data.summary,
+        }
+    )
+    run.save()
+    on_event(f"{stage}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
+    train_started = time.perf_counter()
+    try:
+        with Tracker(run.recipe, stage, run.root, run.run_id, enabled_on_this_rank=is_main_process()) as tracker:
+            tracker.log_gate_report(gate_report.get("train", {}), name="gate_train")
+            inputs = StageInputs(
+                stage_dir=stage_dir,
+                train_records=train,
+                eval_records=eval_,
+                report_to=tracker.report_to(),
+                run_name=f"{run.recipe.name}-{stage}-{run.run_id}",
+                resume_from_checkpoint=checkpoint,
+                init_adapter=init_adapter,
+            )
+            metrics = _stage_runner(stage)(run.recipe, inputs)
+            tracker.log_summary({f"final/{k}": v for k, v in metrics.items()})
+            wandb_dir = str(tracker.run_path) if tracker.run_path else None
+    except BaseException as exc:
+        entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": _now()})
+        run.save()
+        raise
+    entry.update(
+        {
+            "status": "completed",
+            "finished_at": _now(),
+            "metrics": metrics,
+            "artifacts": {
+                "adapter": str(adapter),
+                "gated_train": str(stage_dir / "gate" / "train" / "kept.jsonl"),
+                "quarantine_train": str(stage_dir / "gate" / "train" / "quarantine.jsonl"),
+            },
+            "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
+            "wandb_run_dir": wandb_dir,
+        }
+    )
+    entry.pop("error", None)
+    run.save()
+    on_event(f"{stage}: done, loss {metrics.get('train_loss', float('nan')):.4f}")
+
+
+def run_pipeline(
+    recipe_path: str | Path,
+    stages: Sequence[str] | None = None,
+    resume: bool = False,
+    output_dir: Path | None = None,
+    overrides: Sequence[str] | None = None,
+    run_id: str | None = None,
+    on_event: Callable[[str], None] = lambda message: None,
+) -> Run:
+    """Run the recipe's stages in order; returns the run (its manifest says what happened)."""
+    recipe = load_recipe(recipe_path, list(overrides or []))
+    chosen = selected_stages(recipe, stages)
+    run = open_run(recipe, output_dir, resume, run_id)
+    run.manifest["stages_requested"] = chosen
+    run.save()
+    on_event(f"run {run.root}")
+    split_cache: dict[str, SplitData] = {}
+    for stage in chosen:
+        if stage == "eval":
+            from toolkit.evaluate import run_eval_stage
+
+            run_eval_stage(run, on_event)
+            continue
+        kind = STAGE_DATA[stage]
+        if kind not in split_cache:
+            split_cache[kind] = load_and_split(run, kind)
+            run.manifest.setdefault("data", {})[kind] = split_cache[kind].summary
+            run.save()
+        run_stage(run, stage, split_cache[kind], resume, on_event)
+    run.manifest["finished_at"] = _now()
+    run.save()
+    return run

@@ -1,0 +1,195 @@
+"""What every stage shares: TRL config construction with CPU-safe defaults, record -> dataset rows.
+
+TRL 1.16 configs default to `bf16=True` and gradient (activation) checkpointing on; both are wrong
+for a CPU and for small models, so stages build their configs here and only then apply the
+recipe's free `trl:` mapping, which always wins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+
+from toolkit.data.schema import Message, PreferencePair, SFTConversation, Turns
+from toolkit.errors import UserInputError
+from toolkit.recipe import Recipe, StageSettings
+
+ConfigT = TypeVar("ConfigT")
+
+
+@dataclass
+class StageResult:
+    """What a stage hands to the pipeline's manifest."""
+
+    stage: str
+    output_dir: Path
+    adapter_dir: Path | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    gate_report: dict[str, Any] = field(default_factory=dict)
+    wandb_run_dir: str | None = None
+
+
+def accelerator_kind() -> str:
+    if torch.cuda.is_available():
+        return "cuda"
+    return "cpu"
+
+
+def bf16_supported() -> bool:
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+def build_trl_config(
+    config_cls: type[ConfigT],
+    recipe: Recipe,
+    stage_name: str,
+    settings: StageSettings,
+    output_dir: Path,
+    report_to: list[str],
+    run_name: str,
+    extra: dict[str, Any] | None = None,
+) -> ConfigT:
+    """A TRL config from the recipe: shared hyper-parameters, CPU-safe defaults, stage extras, then `trl:`."""
+    on_gpu = accelerator_kind() == "cuda"
+    wants_bf16 = recipe.model.dtype == "bfloat16" or (recipe.model.dtype == "auto" and bf16_supported())
+    kwargs: dict[str, Any] = {
+        "output_dir": str(output_dir),
+        "run_name": run_name,
+        "report_to": report_to,
+        "seed": recipe.seed,
+        "data_seed": recipe.seed,
+        "learning_rate": settings.learning_rate,
+        "num_train_epochs": settings.num_train_epochs,
+        "max_steps": settings.max_steps,
+        "per_device_train_batch_size": settings.per_device_train_batch_size,
+        "per_device_eval_batch_size": settings.per_device_eval_batch_size,
+        "gradient_accumulation_steps": settings.gradient_accumulation_steps,
+        "logging_steps": settings.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": settings.save_steps,
+        "save_total_limit": 2,
+        "warmup_steps": settings.warmup_ratio if settings.warmup_ratio < 1 else 0,
+        "max_length": settings.max_length,
+        # CPU-safe defaults (TRL's are tuned for GPUs): no bf16 flag without bf16 hardware, and no
+        # activation checkpointing, which only trades speed for memory that small models do not need.
+        "bf16": bool(on_gpu and wants_bf16 and bf16_supported()),
+        "activation_checkpointing": False,
+        "gradient_checkpointing": False,
+        "use_cpu": not on_gpu,
+        "dataloader_num_workers": 0,
+        "disable_tqdm": os.environ.get("TOOLKIT_QUIET") == "1",
+        "trust_remote_code": recipe.model.trust_remote_code,
+    }
+    kwargs.update(extra or {})
+    user = dict(settings.trl)
+    known = {f.name for f in dataclasses.fields(config_cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(user) - known)
+    if unknown:
+        raise UserInputError(
+            f"stages.{stage_name}.trl.{unknown[0]}", f"not a field of {config_cls.__name__} (TRL {_trl_version()})"
+        )
+    if "gradient_checkpointing" in user and "activation_checkpointing" not in user:
+        user["activation_checkpointing"] = user["gradient_checkpointing"]
+    kwargs.update(user)
+    kwargs = {k: v for k, v in kwargs.items() if k in known}
+    try:
+        return config_cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UserInputError(f"stages.{stage_name}", f"invalid TRL configuration: {exc}") from None
+
+
+def _trl_version() -> str:
+    import trl
+
+    return trl.__version__
+
+
+def turns_for_trl(value: Turns, role: str) -> str | list[dict[str, str]]:
+    """TRL takes plain strings (standard format) or message dicts (conversational format)."""
+    if isinstance(value, str):
+        return value
+    return [{"role": m.role, "content": m.content} for m in value]
+
+
+def preference_row(pair: PreferencePair) -> dict[str, Any]:
+    """A TRL preference example. Mixed formats are made conversational so one template applies."""
+    prompt, chosen, rejected = pair.prompt, pair.chosen, pair.rejected
+    conversational = any(not isinstance(v, str) for v in (prompt, chosen, rejected))
+    if conversational:
+        prompt = [Message(role="user", content=prompt)] if isinstance(prompt, str) else prompt
+        chosen = [Message(role="assistant", content=chosen)] if isinstance(chosen, str) else chosen
+        rejected = [Message(role="assistant", content=rejected)] if isinstance(rejected, str) else rejected
+    return {
+        "prompt": turns_for_trl(prompt, "user"),
+        "chosen": turns_for_trl(chosen, "assistant"),
+        "rejected": turns_for_trl(rejected, "assistant"),
+        "rejected_unsafe": float(bool(pair.rejected_unsafe)),
+    }
+
+
+def sft_row(conversation: SFTConversation) -> dict[str, Any]:
+    return {"messages": [{"role": m.role, "content": m.content} for m in conversation.messages]}
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    """The newest `checkpoint-N` folder that finished writing (has trainer_state.json)."""
+    if not output_dir.exists():
+        return None
+    checkpoints = [
+        p for p in output_dir.glob("checkpoint-*") if p.is_dir() and (p / "trainer_state.json").exists()
+    ]
+    if not checkpoints:
+        return None
+    return str(max(checkpoints, key=lambda p: int(p.name.split("-")[-1])))
+
+
+@dataclass
+class StageInputs:
+    """Everything a stage needs besides the recipe: gated data, where to write, how to log."""
+
+    stage_dir: Path
+    train_records: list[Any]
+    eval_records: list[Any]
+    report_to: list[str]
+    run_name: str
+    resume_from_checkpoint: str | None = None
+    init_adapter: Path | None = None  # a previous stage's LoRA adapter to merge into the base first
+
+
+def load_policy_model(recipe: Recipe, init_adapter: Path | None = None) -> Any:
+    """The base causal LM, with an earlier stage's adapter (e.g. SFT before DPO) merged in."""
+    from toolkit.models import load_causal_lm
+
+    model = load_causal_lm(recipe.model)
+    if init_adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(init_adapter)).merge_and_unload()
+    return model
+
+
+def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[str, float]:
+    """Train (resuming from a checkpoint when given), save the adapter + tokenizer, evaluate.
+
+    Returns final metrics; `train_examples` counts what reached the trainer after TRL's own
+    filtering (e.g. length filters), so the manifest can show if anything was dropped there.
+    """
+    result = trainer.train(resume_from_checkpoint=inputs.resume_from_checkpoint)
+    adapter_dir = inputs.stage_dir / "adapter"
+    trainer.save_model(str(adapter_dir))
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(str(adapter_dir))
+    metrics: dict[str, float] = {
+        "train_loss": float(result.training_loss),
+        "train_steps": float(result.global_step),
+        "train_examples": float(len(trainer.train_dataset)),
+    }
+    if trainer.eval_dataset is not None and len(trainer.eval_dataset) > 0:
+        metrics.update({k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, int | float)})
+        metrics["eval_examples"] = float(len(trainer.eval_dataset))
+    return metrics
