@@ -1,0 +1,352 @@
+"""Convert public preference datasets (Anthropic HH-RLHF, PKU-SafeRLHF) and flat CSV into PreferencePair JSONL.
+
+Safety labels are the point of importing PKU-SafeRLHF: chosen/rejected safety and harm categories
+(mapped onto our taxonomy) become `labels`, and everything the mapping cannot hold (the original
+category names, which response was safer, severity levels, extra columns) goes into `meta`.
+Every input row is either converted or reported with its line and the reason; the skipped rows are
+also written verbatim next to the output (`<out>.skipped.jsonl`) so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from safety.taxonomy import map_external_category
+from toolkit.data.io import (
+    Problem,
+    RawFailure,
+    RawRow,
+    atomic_write_text,
+    iter_rows,
+    validation_problems,
+    write_jsonl,
+)
+from toolkit.data.schema import PreferencePair
+from toolkit.errors import UserInputError
+
+SOURCES: tuple[str, ...] = ("hh-rlhf", "pku-saferlhf", "csv")
+DEFAULT_USE_CASE = "general"
+
+_HH_TURN = re.compile(r"(?:^|\n\n)(Human|Assistant):[ \t]?")
+_HH_ROLES = {"Human": "user", "Assistant": "assistant"}
+_CATEGORY_SEPARATORS = re.compile(r"[;,|]")
+_TRUE_WORDS = {"true", "1", "yes", "y", "t"}
+_FALSE_WORDS = {"false", "0", "no", "n", "f"}
+
+
+class _Skip(Exception):
+    """A row that cannot be converted: which field and why."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field_name = field_name
+        self.message = message
+        super().__init__(f"{field_name}: {message}")
+
+
+@dataclass
+class ConvertReport:
+    """What a conversion did: counts add up (converted + skipped == input_rows)."""
+
+    source: str
+    input_path: str
+    out_path: str
+    input_rows: int = 0
+    converted: int = 0
+    skipped: list[RawFailure] = field(default_factory=list)
+    skipped_path: str | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for failure in self.skipped for p in failure.problems]
+
+
+# ---------------------------------------------------------------- small coercions
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        raise _Skip(name, "required field is missing")
+    if not isinstance(value, str):
+        raise _Skip(name, f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _bool(data: dict[str, Any], name: str) -> bool | None:
+    value = data.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
+        return value.strip().lower() in _TRUE_WORDS
+    raise _Skip(name, f"expected true or false, got {value!r}")
+
+
+def _response_index(data: dict[str, Any], name: str, required: bool) -> int | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise _Skip(name, "required field is missing")
+        return None
+    try:
+        index = int(str(value).strip()) if not isinstance(value, bool) else -1
+    except ValueError:
+        index = -1
+    if index not in (0, 1):
+        raise _Skip(name, f"expected 0 or 1, got {value!r}")
+    return index
+
+
+def _json_value(data: dict[str, Any], name: str) -> Any:
+    value = data.get(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise _Skip(name, f"cell is not valid JSON: {exc.msg}") from None
+    return value
+
+
+def _turns(value: Any) -> Any:
+    """Plain text stays text; a cell holding a JSON message list becomes that list."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            decoded = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+        if isinstance(decoded, list):
+            return decoded
+    return value
+
+
+def _taxonomy_ids(names: list[str], field_name: str, strict: bool) -> tuple[list[str], list[str]]:
+    """Taxonomy ids for external category names (order kept, no repeats) and the names that did not map."""
+    ids: list[str] = []
+    unmapped: list[str] = []
+    for name in names:
+        found = map_external_category(name)
+        if found is None:
+            if strict:
+                raise _Skip(field_name, f"unknown harm category {name!r}")
+            unmapped.append(name)
+        elif found not in ids:
+            ids.append(found)
+    return ids, unmapped
+
+
+# ---------------------------------------------------------------- hh-rlhf
+def _hh_dialogue(text: str, field_name: str) -> list[dict[str, str]]:
+    parts = _HH_TURN.split(text)
+    if parts[0].strip():
+        raise _Skip(field_name, "text before the first 'Human:' turn")
+    turns = [
+        {"role": _HH_ROLES[role], "content": content.strip()}
+        for role, content in zip(parts[1::2], parts[2::2], strict=True)
+    ]
+    if not turns:
+        raise _Skip(field_name, "no 'Human:' / 'Assistant:' turns found")
+    if turns[-1]["role"] != "assistant":
+        raise _Skip(field_name, "the dialogue does not end with an assistant reply")
+    return turns
+
+
+def _from_hh(data: dict[str, Any], ordinal: int, use_case: str | None) -> tuple[dict[str, Any], set[str]]:
+    chosen = _hh_dialogue(_text(data, "chosen"), "chosen")
+    rejected = _hh_dialogue(_text(data, "rejected"), "rejected")
+    prompt = chosen[:-1]
+    if rejected[:-1] != prompt:
+        raise _Skip(
+            "rejected", "chosen and rejected differ before the final assistant reply (no shared prompt)"
+        )
+    if not prompt:
+        raise _Skip("chosen", "no prompt: the dialogue is only an assistant reply")
+    record = {
+        "id": str(data.get("id") or f"hh-{ordinal:06d}"),
+        "use_case": use_case or DEFAULT_USE_CASE,
+        "prompt": prompt,
+        "chosen": chosen[-1:],
+        "rejected": rejected[-1:],
+        "source": "human",
+        "meta": {"origin": "hh-rlhf"},
+    }
+    return record, {"id", "chosen", "rejected"}
+
+
+# ---------------------------------------------------------------- pku-saferlhf
+def _flagged(data: dict[str, Any], name: str) -> list[str]:
+    value = _json_value(data, name)
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise _Skip(name, f"expected a mapping of category name to true/false, got {type(value).__name__}")
+    return [str(category) for category, on in value.items() if _bool({name: on}, name)]
+
+
+def _from_pku(data: dict[str, Any], ordinal: int, use_case: str | None) -> tuple[dict[str, Any], set[str]]:
+    responses = [_text(data, "response_0"), _text(data, "response_1")]
+    better = _response_index(data, "better_response_id", required=True)
+    assert better is not None
+    worse = 1 - better
+    safer = _response_index(data, "safer_response_id", required=False)
+    safe = [_bool(data, "is_response_0_safe"), _bool(data, "is_response_1_safe")]
+    flagged = [_flagged(data, "response_0_harm_category"), _flagged(data, "response_1_harm_category")]
+    all_flagged = list(dict.fromkeys(flagged[0] + flagged[1]))
+    harm_ids, unmapped = _taxonomy_ids(all_flagged, "response_harm_category", strict=False)
+    meta: dict[str, Any] = {
+        "origin": "pku-saferlhf",
+        "chosen_response_id": better,
+        "safer_response_id": safer,
+        "pku_harm_categories": {"response_0": flagged[0], "response_1": flagged[1]},
+        "severity_levels": {
+            "response_0": data.get("response_0_severity_level"),
+            "response_1": data.get("response_1_severity_level"),
+        },
+    }
+    if unmapped:
+        meta["unmapped_harm_categories"] = unmapped
+    record = {
+        "id": str(data.get("id") or f"pku-{ordinal:06d}"),
+        "use_case": use_case or DEFAULT_USE_CASE,
+        "prompt": _text(data, "prompt"),
+        "chosen": responses[better],
+        "rejected": responses[worse],
+        "labels": {"chosen_safe": safe[better], "rejected_safe": safe[worse], "harm_categories": harm_ids},
+        "source": "human",
+        "meta": meta,
+    }
+    consumed = {
+        "id", "prompt", "response_0", "response_1", "better_response_id", "safer_response_id",
+        "is_response_0_safe", "is_response_1_safe", "response_0_harm_category", "response_1_harm_category",
+        "response_0_severity_level", "response_1_severity_level",
+    }  # fmt: skip
+    return record, consumed
+
+
+# ---------------------------------------------------------------- flat csv columns
+def _category_names(data: dict[str, Any]) -> list[str]:
+    value = data.get("harm_categories")
+    if value is None:
+        return []
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            value = _json_value(data, "harm_categories")
+        else:
+            return [part.strip() for part in _CATEGORY_SEPARATORS.split(stripped) if part.strip()]
+    if not isinstance(value, list):
+        raise _Skip("harm_categories", f"expected a list of categories, got {type(value).__name__}")
+    return [str(name) for name in value]
+
+
+def _from_csv(data: dict[str, Any], ordinal: int, use_case: str | None) -> tuple[dict[str, Any], set[str]]:
+    for name in ("prompt", "chosen", "rejected"):
+        if data.get(name) is None:
+            raise _Skip(name, "required field is missing")
+    record: dict[str, Any] = {
+        "id": str(data.get("id") or f"csv-{ordinal:06d}"),
+        "use_case": data.get("use_case") or use_case or DEFAULT_USE_CASE,
+        "prompt": _turns(data["prompt"]),
+        "chosen": _turns(data["chosen"]),
+        "rejected": _turns(data["rejected"]),
+    }
+    if data.get("annotator_id") is not None:
+        record["annotator"] = {"id": str(data["annotator_id"]), "expertise": data.get("annotator_expertise")}
+    for name in ("rationale", "margin", "source", "created_at"):
+        if data.get(name) is not None:
+            record[name] = data[name]
+    harm_ids, _ = _taxonomy_ids(_category_names(data), "harm_categories", strict=True)
+    if any(data.get(name) is not None for name in ("chosen_safe", "rejected_safe")) or harm_ids:
+        record["labels"] = {
+            "chosen_safe": _bool(data, "chosen_safe"),
+            "rejected_safe": _bool(data, "rejected_safe"),
+            "harm_categories": harm_ids,
+        }
+    consumed = {
+        "id", "use_case", "prompt", "chosen", "rejected", "annotator_id", "annotator_expertise",
+        "rationale", "margin", "source", "created_at", "chosen_safe", "rejected_safe", "harm_categories",
+    }  # fmt: skip
+    return record, consumed
+
+
+_CONVERTERS: dict[str, Callable[[dict[str, Any], int, str | None], tuple[dict[str, Any], set[str]]]] = {
+    "hh-rlhf": _from_hh,
+    "pku-saferlhf": _from_pku,
+    "csv": _from_csv,
+}
+
+
+# ---------------------------------------------------------------- driver
+def _skipped_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.skipped.jsonl")
+
+
+def _convert_row(
+    row: RawRow, ordinal: int, source: str, use_case: str | None, shown: str
+) -> PreferencePair | RawFailure:
+    try:
+        data, consumed = _CONVERTERS[source](row.data, ordinal, use_case)
+    except _Skip as skip:
+        return RawFailure(
+            row.line, row.raw, Problem(shown, row.line, skip.field_name, skip.message, row.unit)
+        )
+    extras = {name: value for name, value in row.data.items() if name not in consumed}
+    if extras:  # columns we do not model are kept, not dropped
+        data.setdefault("meta", {}).update(extras)
+    try:
+        return PreferencePair.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, data, shown, row)
+        return RawFailure(row.line, row.raw, problems[0], problems[1:])
+
+
+def convert_file(
+    path: str | Path, source: str, out: str | Path, use_case: str | None = None, fmt: str = "auto"
+) -> ConvertReport:
+    """Convert a JSONL / Parquet / CSV file from `source` into PreferencePair JSONL at `out`.
+
+    Ids are kept when the input has an `id` column, else generated from the row's position
+    (`hh-000042`), so converting the same file twice gives the same ids.
+    """
+    if source not in SOURCES:
+        raise UserInputError("--from", f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
+    shown = str(path)
+    out_path = Path(out)
+    report = ConvertReport(source=source, input_path=shown, out_path=str(out_path))
+    rows = iter_rows(path, fmt)  # raises "file not found" before any output is written
+    seen_ids: set[str] = set()
+
+    def converted() -> Iterator[PreferencePair]:
+        for ordinal, row in enumerate(rows, start=1):
+            report.input_rows += 1
+            result = (
+                row if isinstance(row, RawFailure) else _convert_row(row, ordinal, source, use_case, shown)
+            )
+            if isinstance(result, PreferencePair) and result.id in seen_ids:
+                assert isinstance(row, RawRow)
+                result = RawFailure(
+                    row.line, row.raw, Problem(shown, row.line, "id", f"duplicate id {result.id!r}", row.unit)
+                )
+            if isinstance(result, RawFailure):
+                report.skipped.append(result)
+                continue
+            seen_ids.add(result.id)
+            yield result
+
+    report.converted = write_jsonl(out_path, converted())
+    if report.skipped:
+        skipped = _skipped_path(out_path)
+        lines = [
+            json.dumps(
+                {"line": f.line, "problems": [str(p) for p in f.problems], "raw": f.raw}, ensure_ascii=False
+            )
+            for f in report.skipped
+        ]
+        atomic_write_text(skipped, "\n".join(lines) + "\n")
+        report.skipped_path = str(skipped)
+    return report

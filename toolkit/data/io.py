@@ -1,0 +1,539 @@
+"""Read and validate records from JSONL, CSV, Parquet and Hugging Face datasets; write atomically.
+
+Reading streams (bounded memory on large JSONL) and never stops at the first bad record: each
+record that cannot be parsed or validated comes back as a RawFailure with its raw text and a
+Problem naming file, line and field, so `toolkit data validate` lists every problem and the safety
+gate can quarantine the record verbatim. Line numbers are the 1-based physical line in the file
+(CSV: the line the row starts on); Parquet and Hugging Face datasets have rows (index + 1) instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from toolkit.data.schema import Record, record_type
+from toolkit.errors import UserInputError
+
+Format = Literal["auto", "jsonl", "csv", "parquet", "hf"]
+FORMATS: tuple[str, ...] = ("auto", "jsonl", "csv", "parquet", "hf")
+
+_SUFFIX_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Fields whose CSV/Parquet cells may hold JSON text (message lists, objects, lists).
+_JSON_FIELDS = {"messages", "annotator", "labels", "meta", "contexts"}
+# Fields that are plain text or a JSON message list.
+_TURN_FIELDS = {"prompt", "chosen", "rejected"}
+
+_UNION_BRANCHES = {"str", "list[Message]"}
+_MODEL_LEVEL_FIELDS = {"chosen is identical to rejected": "rejected"}
+_PARQUET_BATCH_ROWS = 1024
+
+
+# ---------------------------------------------------------------- problems
+@dataclass
+class Problem:
+    """One thing wrong with one record; `str()` gives `path:line: field: message`.
+
+    `unit` is "line" for text files and "row" for Parquet / Hugging Face datasets, which have rows
+    rather than lines; there the location reads `path:row 3`.
+    """
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+    unit: Literal["line", "row"] = "line"
+
+    @property
+    def where(self) -> str:
+        """`path:line` (or `path:row N`, or `path` when the line is unknown): UserInputError's `where`."""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}" if self.unit == "line" else f"{self.path}:row {self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.message}"
+
+    def as_error(self) -> UserInputError:
+        return UserInputError(f"{self.where}: {self.field}", self.message)
+
+
+@dataclass
+class RawFailure:
+    """A record that could not be parsed or validated, with its raw text for verbatim quarantine.
+
+    `problem` is the first problem; `more` holds the record's other problems (every bad field is
+    reported, not only the first).
+    """
+
+    line: int | None
+    raw: str
+    problem: Problem
+    more: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [self.problem, *self.more]
+
+
+@dataclass
+class RawRow:
+    """One parsed input object before validation: where it came from, its raw text and its data."""
+
+    line: int | None
+    raw: str
+    data: dict[str, Any]
+    unit: Literal["line", "row"] = "line"
+
+
+@dataclass
+class ReadResult:
+    """Everything read from one file: valid records and failures, in file order each."""
+
+    records: list[Any]
+    failures: list[RawFailure]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for failure in self.failures for p in failure.problems]
+
+    @property
+    def total(self) -> int:
+        return len(self.records) + len(self.failures)
+
+
+# ---------------------------------------------------------------- format detection
+def _looks_like_hub_id(value: str) -> bool:
+    parts = value.split("/")
+    return len(parts) == 2 and all(parts) and not value.startswith((".", "~")) and "." not in parts[0]
+
+
+def detect_format(path: str | Path, fmt: str = "auto") -> str:
+    """The concrete format of `path`; a missing local file is a UserInputError("file not found")."""
+    if fmt not in FORMATS:
+        raise UserInputError("--format", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    text = str(path)
+    local = Path(path).expanduser()
+    if fmt == "hf":
+        return "hf"
+    if not local.exists():
+        if fmt == "auto" and _looks_like_hub_id(text):
+            return "hf"
+        raise UserInputError(text, "file not found")
+    if fmt != "auto":
+        return fmt
+    if local.is_dir():
+        return "hf"
+    found = _SUFFIX_FORMATS.get(local.suffix.lower())
+    if found is None:
+        raise UserInputError(
+            text,
+            f"cannot tell the format from the extension {local.suffix!r}; pass a format (jsonl, csv, parquet, hf)",
+        )
+    return found
+
+
+# ---------------------------------------------------------------- raw rows
+def _failure(
+    path: str, line: int | None, raw: str, field_name: str, message: str, unit: str = "line"
+) -> RawFailure:
+    return RawFailure(line, raw, Problem(path, line, field_name, message, unit))  # type: ignore[arg-type]
+
+
+def _decode(data: bytes, first: bool) -> tuple[str, bool]:
+    """Decode one line as UTF-8 (dropping a BOM at the start of the file); bad bytes are escaped."""
+    if first and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="backslashreplace"), False
+
+
+def _non_utf8_message(raw: bytes) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+    return "not valid UTF-8"
+
+
+def _json_type_name(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
+
+
+def _iter_jsonl(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
+    with path.open("rb") as handle:
+        for number, data in enumerate(handle, start=1):
+            text, ok = _decode(data, number == 1)
+            raw = text.rstrip("\r\n")
+            if not ok:
+                yield _failure(
+                    shown,
+                    number,
+                    raw,
+                    "(line)",
+                    _non_utf8_message(data.removeprefix(b"\xef\xbb\xbf") if number == 1 else data),
+                )
+                continue
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
+                what = "truncated JSON" if truncated else "invalid JSON"
+                yield _failure(
+                    shown,
+                    number,
+                    raw,
+                    "(line)",
+                    f"{what}: {exc.msg.removesuffix(' at')} at column {exc.colno}",
+                )
+                continue
+            if not isinstance(value, dict):
+                yield _failure(
+                    shown, number, raw, "(line)", f"expected a JSON object, got {_json_type_name(value)}"
+                )
+                continue
+            yield RawRow(number, raw, value)
+
+
+def _iter_csv(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
+    """CSV rows keyed by the header; a row's line is the physical line it starts on."""
+    consumed: list[str] = []
+    bad_lines: dict[int, str] = {}
+    counter = {"line": 0}
+
+    def lines() -> Iterator[str]:
+        with path.open("rb") as handle:
+            for number, data in enumerate(handle, start=1):
+                counter["line"] = number
+                text, ok = _decode(data, number == 1)
+                if not ok:
+                    bad_lines[number] = _non_utf8_message(data)
+                consumed.append(text)
+                yield text
+
+    reader = csv.reader(lines())
+    header: list[str] | None = None
+    start = 1
+    try:
+        for cells in reader:
+            raw = "".join(consumed).rstrip("\r\n")
+            row_lines = range(start, reader.line_num + 1)
+            consumed.clear()
+            row_start, start = start, reader.line_num + 1
+            bad = next((bad_lines[n] for n in row_lines if n in bad_lines), None)
+            if bad is not None:
+                yield _failure(shown, row_start, raw, "(row)", bad)
+                continue
+            if not cells or all(not cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = [name.strip() for name in cells]
+                continue
+            if len(cells) > len(header):
+                yield _failure(
+                    shown,
+                    row_start,
+                    raw,
+                    "(row)",
+                    f"{len(cells)} cells but the header has {len(header)} columns",
+                )
+                continue
+            yield RawRow(
+                row_start,
+                raw,
+                {name: value for name, value in zip(header, cells, strict=False) if value.strip() != ""},
+            )
+    except csv.Error as exc:
+        raise UserInputError(f"{shown}:{counter['line']}", f"cannot parse CSV: {exc}") from None
+
+
+def _row_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if value is not None and value != ""}
+
+
+def _row_raw(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, default=str)
+
+
+def _iter_parquet(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise UserInputError(shown, f"cannot read Parquet: {exc}") from None
+    index = 0
+    for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
+        for row in batch.to_pylist():
+            index += 1
+            yield RawRow(index, _row_raw(row), _row_data(row), "row")
+
+
+def _load_hf(path: str, split: str | None) -> Any:
+    import datasets
+
+    local = Path(path).expanduser()
+    if local.exists():
+        try:
+            loaded = datasets.load_from_disk(str(local))
+        except Exception as exc:  # not a save_to_disk folder
+            raise UserInputError(path, f"not a dataset saved with save_to_disk: {exc}") from None
+    else:
+        if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
+            raise UserInputError(
+                path,
+                "not a local file or folder, and hub datasets cannot be downloaded offline (HF_HUB_OFFLINE=1)",
+            )
+        try:
+            loaded = datasets.load_dataset(path, split=split)
+        except Exception as exc:  # network, missing dataset, missing split: all user-facing
+            raise UserInputError(
+                path, f"cannot load the hub dataset (offline, or no such dataset/split?): {exc}"
+            ) from None
+    if isinstance(loaded, datasets.DatasetDict):
+        names = list(loaded)
+        if split is None:
+            if len(names) == 1:
+                split = names[0]
+            elif "train" in loaded:
+                split = "train"
+        if split not in loaded:
+            raise UserInputError(path, f"choose a split with --split; this dataset has: {', '.join(names)}")
+        loaded = loaded[split]
+    return loaded
+
+
+def _iter_hf(path: str, split: str | None) -> Iterator[RawRow | RawFailure]:
+    dataset = _load_hf(path, split)
+    for index, row in enumerate(dataset, start=1):
+        yield RawRow(index, _row_raw(row), _row_data(dict(row)), "row")
+
+
+def iter_rows(path: str | Path, fmt: str = "auto", split: str | None = None) -> Iterator[RawRow | RawFailure]:
+    """Raw input objects (before any schema), in file order; unparsable lines come as RawFailure.
+
+    CSV cells are strings (empty cells are left out); Parquet / dataset rows keep their types
+    (null values are left out). Adapters read foreign datasets through this.
+    """
+    concrete = detect_format(path, fmt)
+    shown = str(path)
+    if concrete == "jsonl":
+        return _iter_jsonl(Path(path), shown)
+    if concrete == "csv":
+        return _iter_csv(Path(path), shown)
+    if concrete == "parquet":
+        return _iter_parquet(Path(path), shown)
+    return _iter_hf(shown, split)
+
+
+# ---------------------------------------------------------------- validation
+def _parse_cells(data: dict[str, Any], shown: str, row: RawRow) -> tuple[dict[str, Any], list[Problem]]:
+    """Tabular rows carry nested fields as JSON text in cells; decode those that should be JSON."""
+    parsed = dict(data)
+    problems: list[Problem] = []
+    for name, value in data.items():
+        if not isinstance(value, str):
+            continue
+        stripped = value.strip()
+        if name in _JSON_FIELDS:
+            try:
+                parsed[name] = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                problems.append(
+                    Problem(shown, row.line, name, f"cell is not valid JSON: {exc.msg}", row.unit)
+                )
+        elif name in _TURN_FIELDS and stripped.startswith("["):
+            try:
+                decoded = json.loads(stripped)
+            except json.JSONDecodeError:
+                continue  # plain text that happens to start with "["
+            if isinstance(decoded, list):
+                parsed[name] = decoded
+    return parsed, problems
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "(record)"
+
+
+def _message(error: dict[str, Any], field_loc: tuple[Any, ...]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "literal_error" and field_loc and field_loc[-1] == "role":
+        return f"unknown role {error.get('input')!r}; use system, user or assistant"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def validation_problems(exc: ValidationError, data: dict[str, Any], shown: str, row: RawRow) -> list[Problem]:
+    """Pydantic's errors as Problems with readable field names (`chosen[0].role`).
+
+    Prompt/chosen/rejected are `str | list[Message]`: pydantic reports a failure in both union
+    branches; keep the branch that matches the input's type, or say what both accept.
+    """
+    problems: list[Problem] = []
+    seen_union_fields: set[tuple[Any, ...]] = set()
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        branch_at = next((i for i, part in enumerate(loc) if part in _UNION_BRANCHES), None)
+        if branch_at is not None:
+            prefix, branch = loc[:branch_at], loc[branch_at]
+            value = _lookup(data, prefix)
+            if isinstance(value, list) and branch != "list[Message]":
+                continue
+            if isinstance(value, str) and branch != "str":
+                continue
+            if not isinstance(value, (list, str)):
+                if prefix in seen_union_fields:
+                    continue
+                seen_union_fields.add(prefix)
+                problems.append(
+                    Problem(
+                        shown,
+                        row.line,
+                        _field_name(prefix),
+                        f"expected text or a list of messages, got {_json_type_name(value)}",
+                        row.unit,
+                    )
+                )
+                continue
+            loc = prefix + loc[branch_at + 1 :]
+        message = _message(error, loc)
+        field_name = _field_name(loc) if loc else _MODEL_LEVEL_FIELDS.get(message, "(record)")
+        problems.append(Problem(shown, row.line, field_name, message, row.unit))
+    return problems
+
+
+def iter_records(
+    path: str | Path, kind: str, fmt: str = "auto", split: str | None = None
+) -> Iterator[Record | RawFailure]:
+    """Validated records and failures in file order, streaming; a repeated id fails its second occurrence."""
+    model = record_type(kind)
+    concrete = detect_format(path, fmt)
+    shown = str(path)
+    seen_ids: set[str] = set()  # ids only, so memory stays small on very large files
+    tabular = concrete != "jsonl"
+    for row in iter_rows(path, concrete, split):
+        if isinstance(row, RawFailure):
+            yield row
+            continue
+        data, cell_problems = _parse_cells(row.data, shown, row) if tabular else (row.data, [])
+        problems = list(cell_problems)
+        record = None
+        if not problems:
+            try:
+                record = model.model_validate(data)
+            except ValidationError as exc:
+                problems = validation_problems(exc, data, shown, row)
+        if record is not None:
+            record_id = record.id  # type: ignore[attr-defined]
+            if record_id in seen_ids:
+                problems = [
+                    Problem(
+                        shown,
+                        row.line,
+                        "id",
+                        f"duplicate id {record_id!r}: an earlier record has it",
+                        row.unit,
+                    )
+                ]
+            else:
+                seen_ids.add(record_id)
+                yield record  # type: ignore[misc]
+                continue
+        yield RawFailure(row.line, row.raw, problems[0], problems[1:])
+
+
+def read_records(path: str | Path, kind: str, fmt: str = "auto", split: str | None = None) -> ReadResult:
+    """All records and failures of a file in memory (use iter_records for very large files)."""
+    records: list[Any] = []
+    failures: list[RawFailure] = []
+    for item in iter_records(path, kind, fmt, split):
+        (failures if isinstance(item, RawFailure) else records).append(item)
+    return ReadResult(records, failures)
+
+
+# ---------------------------------------------------------------- atomic writes
+def _atomic_write(path: str | Path, write: Any) -> None:
+    """Write through a temp file in the same folder, then os.replace: readers never see half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _as_json_object(item: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    return item
+
+
+def write_jsonl(path: str | Path, items: Iterable[BaseModel | dict[str, Any]]) -> int:
+    """Write records (pydantic models or dicts) one JSON object per line, atomically; returns the count."""
+    count = 0
+
+    def write(handle: Any) -> None:
+        nonlocal count
+        for item in items:
+            handle.write(json.dumps(_as_json_object(item), ensure_ascii=False) + "\n")
+            count += 1
+
+    _atomic_write(path, write)
+    return count
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Replace a text file atomically."""
+    _atomic_write(path, lambda handle: handle.write(text))
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    """Replace a JSON file atomically (indented, UTF-8, trailing newline)."""
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
