@@ -188,6 +188,7 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
         "train_loss": float(result.training_loss),
         "train_steps": float(result.global_step),
         "train_examples": float(len(trainer.train_dataset)),
+        "world_size": float(trainer.args.world_size),
     }
     if trainer.eval_dataset is not None and len(trainer.eval_dataset) > 0:
         metrics.update({k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, int | float)})
