@@ -77,6 +77,363 @@ def recipe_show(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")
     typer.echo(recipe_to_yaml(load_recipe(recipe, overrides or [])), nl=False)
 
 
+# ---------------------------------------------------------------- data
+DataFileArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Data file: [bold].jsonl[/bold], [bold].csv[/bold], [bold].parquet[/bold], a folder saved with "
+        "datasets' save_to_disk, or a hub dataset id (online only).",
+        show_default=False,
+    ),
+]
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind", "-k", help="Record kind: [bold]preference[/bold], [bold]sft[/bold], [bold]qa[/bold] or [bold]prompt[/bold]."
+    ),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format", help="Input format: auto (from the extension; a folder is a saved dataset), jsonl, csv, parquet or hf."
+    ),
+]
+SplitNameOption = Annotated[
+    Optional[str], typer.Option("--split", help="Split to read from a Hugging Face dataset (default: its only split, or train).")
+]
+
+
+@data_app.command("validate")
+def data_validate(
+    file: DataFileArgument, kind: KindOption, fmt: FormatOption = "auto", split: SplitNameOption = None
+) -> None:
+    """Check every record against its schema: print each problem as [bold]error: file:line: field: message[/bold], exit 2 if any."""
+    from toolkit.data.io import RawFailure, iter_records
+
+    good = bad = problems = 0
+    for item in iter_records(file, kind, fmt, split):
+        if isinstance(item, RawFailure):
+            bad += 1
+            for problem in item.problems:
+                problems += 1
+                typer.echo(f"error: {problem}", err=True)
+        else:
+            good += 1
+    if bad:
+        typer.echo(f"{problems} problem(s) in {bad} of {good + bad} records", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"ok: {good} records")
+
+
+@data_app.command("stats")
+def data_stats(
+    file: DataFileArgument,
+    kind: KindOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON instead of tables.")] = False,
+    fmt: FormatOption = "auto",
+    split: SplitNameOption = None,
+) -> None:
+    """Counts by use case, annotator and source, length percentiles (words) and annotator agreement."""
+    import json
+
+    from toolkit.data.stats import file_stats, render_stats
+
+    stats, problems = file_stats(file, kind, fmt, split)
+    for problem in problems:
+        typer.echo(f"warning: {problem} (record left out)", err=True)
+    if as_json:
+        typer.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+    else:
+        console.print(render_stats(stats))
+
+
+@data_app.command("convert")
+def data_convert(
+    file: DataFileArgument,
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Input layout: [bold]hh-rlhf[/bold], [bold]pku-saferlhf[/bold] or [bold]csv[/bold] (flat columns prompt, chosen, rejected, ...)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output preference JSONL (written atomically).")],
+    use_case: Annotated[
+        Optional[str], typer.Option("--use-case", help="Use case for rows that do not name one (default: general).")
+    ] = None,
+    fmt: FormatOption = "auto",
+) -> None:
+    """Convert HH-RLHF, PKU-SafeRLHF or flat CSV rows into preference records, keeping safety labels."""
+    from toolkit.data.adapters import convert_file
+
+    report = convert_file(file, source, out, use_case=use_case, fmt=fmt)
+    for problem in report.problems:
+        typer.echo(f"warning: {problem} (row skipped)", err=True)
+    skipped = f", skipped {len(report.skipped)} (kept in {report.skipped_path})" if report.skipped else ""
+    typer.echo(f"converted {report.converted} of {report.input_rows} rows{skipped} -> {report.out_path}")
+    if report.input_rows and not report.converted:
+        typer.echo(f"error: {file}: no row could be converted from {source}", err=True)
+        raise typer.Exit(2)
+
+
+@data_app.command("split")
+def data_split(
+    file: DataFileArgument,
+    kind: KindOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, eval.jsonl and split_report.json.")],
+    eval_fraction: Annotated[
+        float, typer.Option("--eval-fraction", help="Share of records for eval, at least 0 and below 1.")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the hash that orders prompt groups.")] = 42,
+    fmt: FormatOption = "auto",
+) -> None:
+    """Dedupe and split into train/eval; records sharing a prompt always land in the same split."""
+    from toolkit.data.split import split_file
+
+    report = split_file(file, kind, eval_fraction, seed, out, fmt=fmt)
+    for problem in report.invalid:
+        typer.echo(f"warning: {problem} (record not split)", err=True)
+    typer.echo(
+        f"train {report.train}, eval {report.eval}, duplicates removed {len(report.removed)}, "
+        f"invalid {len(report.invalid)} (of {report.input}) -> {report.out_dir}"
+    )
+
+
+# ---------------------------------------------------------------- models
+@models_app.command("prepare")
+def models_prepare(
+    name: Annotated[str | None, typer.Argument(help="Embedded model name, hub id or local folder (default: the embedded SmolLM2-135M-Instruct).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild the embedded model's folder even if it is already prepared.")] = False,
+) -> None:
+    """Make a model usable offline (the embedded default is dequantized once) and print its folder."""
+    from toolkit.models import DEFAULT_MODEL, prepare_model
+
+    typer.echo(str(prepare_model(name or DEFAULT_MODEL, force=force)))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the embedded models, prepared folders and models in the Hugging Face cache."""
+    from rich import box
+    from rich.table import Column, Table
+
+    from toolkit.models import list_models
+
+    table = Table(
+        Column("name", no_wrap=True), Column("source", no_wrap=True), Column("prepared", no_wrap=True),
+        Column("size", justify="right", no_wrap=True), Column("path", overflow="fold"), box=box.SIMPLE_HEAD,
+    )
+    for info in list_models():
+        table.add_row(info.name, info.source, "yes" if info.prepared else "no", f"{info.size_bytes / 2**20:,.0f} MiB", str(info.path))
+    console.print(table)
+
+
+# ---------------------------------------------------------------- safety train
+@safety_app.command("train")
+def safety_train(
+    data: Annotated[Path, typer.Argument(help='Labelled JSONL: {"text": ..., "labels": [category ids]} ([] = benign).')],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the trained head (JSON).")] = Path("semantic_head.json"),
+    eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share held out to measure precision/recall.")] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
+) -> None:
+    """Train the semantic tier's head; print held-out precision/recall per category. Use it with
+    `safety.classifiers.semantic_head: HEAD.json` in a recipe."""
+    from rich import box
+    from rich.table import Table
+
+    from safety.classifiers.semantic import train_head_from_jsonl
+
+    report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed)
+    if report.metrics:
+        table = Table("category", "precision", "recall", "held-out positives", box=box.SIMPLE_HEAD)
+        for row in report.metrics:
+            table.add_row(row.category, f"{row.precision:.2f}", f"{row.recall:.2f}", str(row.support))
+        console.print(table)
+    for category, count in report.skipped.items():
+        console.print(f"[yellow]skipped[/yellow] {category}: {count} examples (needs at least 3, and some negatives)")
+    console.print(
+        f"trained on {report.examples} texts (held-out measurement: {report.train_examples} train / "
+        f"{report.eval_examples} eval; the saved head uses all) -> [bold]{report.out}[/bold]"
+    )
+
+
+# ---------------------------------------------------------------- gate, safety classify
+RecipeOption = Annotated[
+    Path | None,
+    typer.Option("--recipe", help="Recipe whose `safety` block picks classifiers, thresholds and actions (default: built-in defaults)."),
+]
+_PROGRESS_MIN_LINES = 10_000
+
+
+@app.command("gate")
+def gate_command(
+    input: Annotated[Path, typer.Argument(help="Data file to gate (JSONL, CSV or Parquet).")],
+    kind: Annotated[str, typer.Option("--kind", help="preference or sft: the record type, and the gate's stage.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for kept.jsonl, quarantine.jsonl and report.json.")],
+    recipe: RecipeOption = None,
+) -> None:
+    """Run the safety gate on a data file: keep, redact, swap or quarantine each record, with reasons."""
+    from rich import box
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from safety.audit import count_lines, load_safety_config, run_gate_file
+
+    config = load_safety_config(recipe)
+    total = count_lines(input) if input.is_file() and input.suffix.lower() in (".jsonl", ".ndjson", ".json") else 0
+    if total >= _PROGRESS_MIN_LINES:
+        columns = (TextColumn("gating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, transient=True) as progress:
+            task = progress.add_task("gate", total=total)
+            report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n))
+    else:
+        report = run_gate_file(input, kind, recipe, out, config=config)
+
+    actions = sorted({action for row in report.by_category_action.values() for action in row})
+    table = Table("category", *actions, box=box.SIMPLE_HEAD, title="records by category and action")
+    for category, row in report.by_category_action.items():
+        table.add_row(category, *(str(row.get(action, "")) for action in actions))
+    if report.by_category_action:
+        console.print(table)
+    console.print(
+        f"input {report.input}: kept {report.kept} (redacted {report.redacted}, swapped {report.swapped}, "
+        f"flagged {report.flagged}, rejected unsafe {report.rejected_unsafe}), quarantined {report.quarantined} "
+        f"(parse errors {report.parse_errors}); human-label disagreements {report.disagreements} -> [bold]{out}[/bold]"
+    )
+
+
+@safety_app.command("classify")
+def safety_classify(
+    text: Annotated[str | None, typer.Argument(help="The text to classify (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="One text per line, or JSONL objects with a `text` field.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, or jsonl (one object per input, in order).")] = "table",
+    recipe: RecipeOption = None,
+) -> None:
+    """Score texts with the configured classifiers: scores per category (max over classifiers), flags, spans."""
+    import json
+
+    from rich import box
+    from rich.table import Table
+
+    from safety.audit import load_safety_config, read_texts
+    from safety.classifiers import classify_texts
+
+    if (text is None) == (file is None):
+        raise UserInputError("safety classify", "give either a TEXT argument or --file FILE")
+    if output_format not in ("table", "jsonl"):
+        raise UserInputError("--format", f"unknown format {output_format!r}; use table or jsonl")
+    config = load_safety_config(recipe)
+    verdicts = classify_texts([text] if text is not None else read_texts(file), config)  # type: ignore[arg-type]
+    if output_format == "jsonl":
+        for verdict in verdicts:
+            typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+        return
+    table = Table("#", "text", "flagged", "top scores", "spans", box=box.SIMPLE_HEAD)
+    for number, verdict in enumerate(verdicts, start=1):
+        top = sorted(verdict.scores.items(), key=lambda item: -item[1])[:3]
+        table.add_row(
+            str(number),
+            verdict.text if len(verdict.text) <= 60 else verdict.text[:57] + "...",
+            ", ".join(verdict.flagged) or "-",
+            ", ".join(f"{category} {score:.2f}" for category, score in top),
+            ", ".join(f"{s.label}@{s.start}-{s.end}" for s in verdict.spans) or "-",
+        )
+    console.print(table)
+
+
+# ---------------------------------------------------------------- training
+StagesOption = Annotated[
+    Optional[str], typer.Option("--stages", help="Comma-separated subset of sft,reward,cost,dpo,eval (default: the recipe's enabled stages).")
+]
+ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the latest (or --run-id) run: skip unchanged stages, resume from checkpoints.")]
+OutputDirOption = Annotated[Optional[Path], typer.Option("--output-dir", help="Where runs go (default: the recipe's output_dir, 'runs').")]
+RunIdOption = Annotated[Optional[str], typer.Option("--run-id", help="Name of the run folder (default: a timestamp).")]
+
+
+def _run(recipe: Path, stages: list[str] | None, resume: bool, output_dir: Path | None, overrides: list[str] | None, run_id: str | None) -> None:
+    from toolkit.pipeline import run_pipeline
+    from toolkit.report import print_run_summary
+
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    prefix = f"[rank {os.environ.get('RANK', '0')}] " if world > 1 else ""
+    run = run_pipeline(
+        recipe, stages, resume, output_dir, overrides, run_id,
+        on_event=lambda message: err_console.print(f"> {prefix}{message}", highlight=False, markup=False),
+    )
+    if not prefix or os.environ.get("RANK", "0") == "0":
+        print_run_summary(run.root, console)
+
+
+@app.command("run")
+def run_command(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+    stages: StagesOption = None,
+    resume: ResumeOption = False,
+    output_dir: OutputDirOption = None,
+    overrides: SetOption = None,
+    run_id: RunIdOption = None,
+) -> None:
+    """Run a recipe end to end: gate -> SFT -> reward -> cost -> DPO -> eval, with a manifest."""
+    _run(recipe, stages.split(",") if stages else None, resume, output_dir, overrides, run_id)
+
+
+@app.command("sft")
+def sft_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
+    """Supervised fine-tuning (TRL SFTTrainer) on the recipe's gated conversations."""
+    _run(recipe, ["sft"], resume, output_dir, overrides, run_id)
+
+
+@app.command("rm")
+def rm_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
+    """Reward model (TRL RewardTrainer) on the recipe's gated preference pairs."""
+    _run(recipe, ["reward"], resume, output_dir, overrides, run_id)
+
+
+@app.command("dpo")
+def dpo_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
+    """Safety-aware DPO (TRL DPOTrainer + safety margin) on the recipe's gated preference pairs."""
+    _run(recipe, ["dpo"], resume, output_dir, overrides, run_id)
+
+
+@app.command("export")
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<recipe>/<run-id>).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the standalone model.")],
+    merge: Annotated[bool, typer.Option("--merge/--no-merge", help="Merge the LoRA adapters into the base weights.")] = True,
+) -> None:
+    """Merge a run's policy adapters (SFT, then DPO) into a standalone model folder."""
+    from toolkit.export import export_policy
+
+    path = export_policy(run_dir, out, merge=merge)
+    console.print(f"exported [bold]{path}[/bold]")
+
+
+# ---------------------------------------------------------------- eval, compare
+@app.command("eval")
+def eval_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<recipe>/<run-id>).")],
+    overrides: SetOption = None,
+) -> None:
+    """Evaluate a run: reward accuracy, win rate vs base, safety, over-refusal, RAG, use-case checks."""
+    from toolkit.evaluate import evaluate_run
+    from toolkit.report import print_eval_summary
+
+    run = evaluate_run(
+        run_dir, overrides, on_event=lambda message: err_console.print(f"[bold cyan]>[/bold cyan] {message}", highlight=False)
+    )
+    print_eval_summary(run.root, console)
+
+
+@app.command("compare")
+def compare_command(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML report to write (self-contained).")] = Path("report.html"),
+) -> None:
+    """One self-contained HTML page comparing runs: metrics, win/violation rates, curves, gates, samples."""
+    from toolkit.report import write_comparison
+
+    console.print(f"wrote [bold]{write_comparison(run_dirs, out)}[/bold]")
+
+
 def main() -> None:
     """Entry point of the `toolkit` console script."""
     app()

@@ -189,7 +189,6 @@ def _as_dict(item: Any) -> dict[str, Any]:
 
 def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """Gate train (with the invalid records, quarantined) and eval data for one stage; write the audit."""
-    from safety.audit import write_gate_outputs
     from safety.classifiers import build_classifiers
     from safety.gate import gate_records
 
@@ -205,7 +204,9 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     for split, items in (("train", [*data.train, *data.invalid]), ("eval", data.eval)):
         result = gate_records(items, gate_kind, config, classifiers)
         if is_main_process():
-            write_gate_outputs(result, out / split)
+            write_jsonl(out / split / "kept.jsonl", result.kept)
+            write_jsonl(out / split / "quarantine.jsonl", result.quarantined)
+            atomic_write_json(out / split / "report.json", result.report.model_dump(mode="json"))
         reports[split] = result.report.model_dump(mode="json")
         kept_by_split[split] = list(result.kept)
     return kept_by_split["train"], kept_by_split["eval"], reports
@@ -267,6 +268,23 @@ def selected_stages(recipe: Recipe, requested: Sequence[str] | None) -> list[str
         return [s for s in ALL_STAGES if s in requested]
     enabled = [s for s in TRAINING_STAGES if getattr(recipe.stages, s).enabled]
     return enabled + (["eval"] if recipe.eval.enabled else [])
+
+
+def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
+    """Settings errors that would otherwise surface minutes into a run: fail before anything starts."""
+    from toolkit.models import bnb_config
+    from toolkit.stages.dpo_loss import MARGIN_LOSS_TYPES
+
+    bnb_config(recipe.model)  # 4-bit without CUDA is a one-line error here
+    dpo = recipe.stages.dpo
+    if "dpo" in stages and dpo.safety_margin and not set(dpo.loss_type) <= MARGIN_LOSS_TYPES:
+        raise UserInputError(
+            "stages.dpo.safety_margin",
+            f"defined for loss_type {sorted(MARGIN_LOSS_TYPES)}; got {dpo.loss_type} (set the margin to 0)",
+        )
+    for stage in stages:
+        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None:
+            raise UserInputError(f"data.{STAGE_DATA[stage]}", f"stage {stage!r} needs `data.{STAGE_DATA[stage]}.path`")
 
 
 def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> None:
@@ -365,6 +383,7 @@ def run_pipeline(
     """Run the recipe's stages in order; returns the run (its manifest says what happened)."""
     recipe = load_recipe(recipe_path, list(overrides or []))
     chosen = selected_stages(recipe, stages)
+    preflight(recipe, chosen)
     run = open_run(recipe, output_dir, resume, run_id)
     run.manifest["stages_requested"] = chosen
     run.save()

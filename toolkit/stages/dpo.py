@@ -82,16 +82,10 @@ def run_dpo(recipe: Any, inputs: Any) -> dict[str, float]:
     """
     from datasets import Dataset
 
-    from toolkit.errors import UserInputError
     from toolkit.models import load_tokenizer, peft_lora_config
     from toolkit.stages.common import build_trl_config, load_policy_model, preference_row, train_and_save
 
     settings = recipe.stages.dpo
-    if settings.safety_margin and not set(settings.loss_type) <= MARGIN_LOSS_TYPES:
-        raise UserInputError(
-            "stages.dpo.safety_margin",
-            f"defined for loss_type {sorted(MARGIN_LOSS_TYPES)}; got {settings.loss_type} (set the margin to 0)",
-        )
     tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
     config = build_trl_config(
         DPOConfig,
