@@ -202,7 +202,7 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     reports: dict[str, Any] = {"enabled": True}
     kept_by_split: dict[str, list[Any]] = {}
     for split, items in (("train", [*data.train, *data.invalid]), ("eval", data.eval)):
-        result = gate_records(items, gate_kind, config, classifiers)
+        result = gate_records(_progress(items, f"gating {stage} {split}"), gate_kind, config, classifiers)
         if is_main_process():
             write_jsonl(out / split / "kept.jsonl", result.kept)
             write_jsonl(out / split / "quarantine.jsonl", result.quarantined)
@@ -210,6 +210,16 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
         reports[split] = result.report.model_dump(mode="json")
         kept_by_split[split] = list(result.kept)
     return kept_by_split["train"], kept_by_split["eval"], reports
+
+
+def _progress(items: list[Any], description: str) -> Any:
+    """A Rich progress bar on stderr for the main process; plain iteration elsewhere."""
+    if not is_main_process() or os.environ.get("TOOLKIT_QUIET") == "1":
+        return items
+    from rich.console import Console
+    from rich.progress import track
+
+    return track(items, description=description, total=len(items), console=Console(stderr=True), transient=True)
 
 
 _CLASSIFIER_CACHE: dict[str, Any] = {}
@@ -381,9 +391,12 @@ def run_pipeline(
     on_event: Callable[[str], None] = lambda message: None,
 ) -> Run:
     """Run the recipe's stages in order; returns the run (its manifest says what happened)."""
+    from datasets.utils.logging import disable_progress_bar
+
     recipe = load_recipe(recipe_path, list(overrides or []))
     chosen = selected_stages(recipe, stages)
     preflight(recipe, chosen)
+    disable_progress_bar()  # datasets' per-map bars drown the stage and training progress
     run = open_run(recipe, output_dir, resume, run_id)
     run.manifest["stages_requested"] = chosen
     run.save()
