@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,13 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         write_jsonl(path, broken())
     assert json.loads(path.read_text()) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_atomic_writes_get_normal_permissions_not_temp_file_ones(tmp_path: Path) -> None:
+    from toolkit.data.io import atomic_write_text
+
+    target = tmp_path / "report.html"
+    atomic_write_text(target, "<html></html>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -491,6 +491,15 @@ def read_records(path: str | Path, kind: str, fmt: str = "auto", split: str | No
 
 
 # ---------------------------------------------------------------- atomic writes
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _atomic_write(path: str | Path, write: Any) -> None:
     """Write through a temp file in the same folder, then os.replace: readers never see half a file."""
     target = Path(path)
@@ -503,6 +512,7 @@ def _atomic_write(path: str | Path, write: Any) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_UMASK)  # temp files are 0600; the result gets normal permissions
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
