@@ -189,6 +189,7 @@ def _as_dict(item: Any) -> dict[str, Any]:
 
 def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """Gate train (with the invalid records, quarantined) and eval data for one stage; write the audit."""
+    from safety.audit import write_gate_outputs
     from safety.classifiers import build_classifiers
     from safety.gate import gate_records
 
@@ -204,9 +205,7 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     for split, items in (("train", [*data.train, *data.invalid]), ("eval", data.eval)):
         result = gate_records(_progress(items, f"gating {stage} {split}"), gate_kind, config, classifiers)
         if is_main_process():
-            write_jsonl(out / split / "kept.jsonl", result.kept)
-            write_jsonl(out / split / "quarantine.jsonl", result.quarantined)
-            atomic_write_json(out / split / "report.json", result.report.model_dump(mode="json"))
+            write_gate_outputs(result, out / split)
         reports[split] = result.report.model_dump(mode="json")
         kept_by_split[split] = list(result.kept)
     return kept_by_split["train"], kept_by_split["eval"], reports

@@ -53,9 +53,9 @@ class CachedClassifier:
         todo = {k: t for k, t in zip(keys, texts) if k not in self._cache}
         self.hits += len(keys) - len(todo)
         self.misses += len(todo)
-        if todo:
-            results = self.inner.classify(list(todo.values()))
-            if len(self._cache) + len(todo) > self.max_entries:
-                self._cache.clear()  # bounded memory on streamed inputs
-            self._cache.update(zip(todo.keys(), results))
-        return [self._cache[k] for k in keys]
+        fresh = dict(zip(todo, self.inner.classify(list(todo.values())))) if todo else {}
+        results = [fresh[k] if k in fresh else self._cache[k] for k in keys]
+        if len(self._cache) + len(fresh) > self.max_entries:
+            self._cache.clear()  # bounded memory on streamed inputs
+        self._cache.update(fresh)
+        return results

@@ -1,0 +1,135 @@
+"""The gate's audit trail on disk: `kept.jsonl`, `quarantine.jsonl` and `report.json` in one folder.
+
+Streams: records are read, gated and written batch by batch, so memory stays bounded on files of
+millions of records. Every file is written atomically (temp file + os.replace): a crash leaves
+the previous outputs, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from safety.config import GateStage, SafetyConfig
+from safety.gate import Gate, GateReport, GateResult
+from toolkit.errors import UserInputError
+
+KEPT_FILE = "kept.jsonl"
+QUARANTINE_FILE = "quarantine.jsonl"
+REPORT_FILE = "report.json"
+GATE_KINDS: tuple[str, ...] = ("preference", "sft")
+# Cache bound for streamed runs: repeated prompts still hit, memory stays flat on 1M records.
+STREAM_CACHE_ENTRIES = 100_000
+
+
+def load_safety_config(recipe_path: str | Path | None) -> SafetyConfig:
+    """The recipe's `safety` block, or the defaults without a recipe."""
+    if recipe_path is None:
+        return SafetyConfig()
+    from toolkit.recipe import load_recipe
+
+    return load_recipe(recipe_path).safety
+
+
+def count_lines(path: str | Path) -> int:
+    """Non-blank lines of a text file, read in binary blocks (fast enough to size a progress bar)."""
+    count = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.strip():
+                count += 1
+    return count
+
+
+def run_gate_file(
+    input: str | Path,
+    kind: str,
+    recipe_path: str | Path | None,
+    out_dir: str | Path,
+    batch_size: int = 256,
+    progress: Callable[[int], None] | None = None,
+    config: SafetyConfig | None = None,
+) -> GateReport:
+    """Gate a data file into `out_dir`/{kept.jsonl, quarantine.jsonl, report.json}; returns the report.
+
+    `kind` is the data kind and the gate stage (preference or sft). `progress` is called with the
+    number of items done after each batch. `config` overrides the recipe (tests, benchmarks).
+    """
+    from safety.classifiers import build_classifiers
+    from toolkit.data.io import atomic_write_json, detect_format, iter_records, write_jsonl
+
+    if kind not in GATE_KINDS:
+        raise UserInputError("--kind", f"the gate takes {' or '.join(GATE_KINDS)} data, not {kind!r}")
+    if config is None:
+        config = load_safety_config(recipe_path)
+    detect_format(input)  # a missing or unreadable input fails here, before anything is written
+    stage: GateStage = kind  # type: ignore[assignment]
+    items = iter_records(input, kind)
+    classifiers = build_classifiers(config, cache_entries=STREAM_CACHE_ENTRIES) if config.enabled else []
+    gate = Gate(stage, config, classifiers)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    # kept.jsonl streams through write_jsonl; quarantined lines wait in an unnamed temp file in the
+    # same folder (bounded memory), then go to quarantine.jsonl the same atomic way.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
+
+        def kept_records() -> Iterator[Any]:
+            done = 0
+            for decision in gate.run(items, batch_size):
+                if decision.kept is not None:
+                    yield decision.kept
+                else:
+                    assert decision.quarantined is not None
+                    spool.write(json.dumps(decision.quarantined.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
+                done += 1
+                if progress is not None and done % batch_size == 0:
+                    progress(batch_size)
+            if progress is not None and done % batch_size:
+                progress(done % batch_size)
+
+        write_jsonl(out / KEPT_FILE, kept_records())
+        spool.seek(0)
+        write_jsonl(out / QUARANTINE_FILE, (json.loads(line) for line in spool))
+    report = gate.finish()
+    atomic_write_json(out / REPORT_FILE, report.model_dump(mode="json"))
+    return report
+
+
+def write_gate_outputs(result: GateResult, out_dir: str | Path) -> None:
+    """Write an in-memory GateResult as kept.jsonl, quarantine.jsonl and report.json (atomically)."""
+    from toolkit.data.io import atomic_write_json, write_jsonl
+
+    out = Path(out_dir)
+    write_jsonl(out / KEPT_FILE, result.kept)
+    write_jsonl(out / QUARANTINE_FILE, result.quarantined)
+    if result.report is not None:
+        atomic_write_json(out / REPORT_FILE, result.report.model_dump(mode="json"))
+
+
+def read_texts(path: str | Path) -> list[str]:
+    """Texts for `toolkit safety classify --file`: one per line, or JSONL objects with a `text` field
+    (a file whose first non-blank line is a JSON object is read as JSONL). Blank lines are skipped."""
+    shown = str(path)
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserInputError(shown, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise UserInputError(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    if not numbered or not numbered[0][1].lstrip().startswith("{"):
+        return [line for _, line in numbered]
+    texts = []
+    for number, line in numbered:
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserInputError(f"{shown}:{number}", f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise UserInputError(f"{shown}:{number}: text", "expected a JSON object with a string `text` field")
+        texts.append(data["text"])
+    return texts

@@ -1,0 +1,552 @@
+"""Rule tier: precompiled patterns with validators for PII, off-platform contact, prompt injection
+and explicit hiring discrimination. Cheap enough to run on every record of every stage.
+
+Each hit is a Span whose `label` names the redaction placeholder (EMAIL, PHONE, CARD, ...). A
+category's score is the highest score among its hits. Precision matters more than recall here:
+marketplace text is full of look-alikes (versions, prices, order ids, years, `@decorators`), so
+numbers are validated (Luhn, IBAN mod-97, `ipaddress`) and ambiguous shapes need context.
+
+Speed: a text is lower-cased and split into a word set once; a rule's regex only runs when one of
+its keywords is in that set (or, for number shapes, when a cheap digit pre-scan finds a candidate).
+Most texts run two or three regexes instead of forty.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from safety.classifiers.base import Classification, Span
+
+PII = "pii"
+OFF_PLATFORM = "off_platform"
+PROMPT_INJECTION = "prompt_injection"
+HIRING_DISCRIMINATION = "hiring_discrimination"
+
+# Labels that are personal data or contact details: what `redact_pii` removes.
+PII_LABELS: frozenset[str] = frozenset({"EMAIL", "PHONE", "ADDRESS", "CARD", "IBAN", "SSN", "IP", "CONTACT", "HANDLE"})
+
+
+# ---------------------------------------------------------------- validators
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number carries."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|2)")
+
+
+def card_number_valid(digits: str) -> bool:
+    """13-19 digits, a known issuer prefix (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay) and Luhn."""
+    return 13 <= len(digits) <= 19 and digits.isdigit() and bool(_CARD_PREFIX.match(digits)) and luhn_valid(digits)
+
+
+def iban_valid(text: str) -> bool:
+    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 == 1."""
+    compact = text.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit() or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def ipv4_valid(candidate: str) -> bool:
+    """A real IPv4 address that identifies a host (loopback and 0.0.0.0 identify nobody)."""
+    try:
+        address = ipaddress.IPv4Address(candidate)
+    except ValueError:
+        return False
+    return not (address.is_loopback or address.is_unspecified)
+
+
+def ipv6_valid(candidate: str) -> bool:
+    if len(candidate) < 7 or sum(1 for group in candidate.split(":") if group) < 2:
+        return False  # `x[::2]`, `a::b` and clock times are not addresses
+    try:
+        address = ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return not (address.is_loopback or address.is_unspecified)
+
+
+# ---------------------------------------------------------------- PII patterns
+_EMAIL = re.compile(
+    r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+)
+# A cluster of 7+ digits with light separators: the pre-check for cards, IBANs, SSNs and phones.
+_DIGIT_CLUSTER = re.compile(r"\d(?:[ ().+-]{0,3}\d){6}")
+_CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?!\d|[.,-]\d)")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
+_SSN_KEYWORD = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b\D{0,15}?(\d{9}|\d{3} \d{2} \d{4})\b")
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+_IPV6_HINT = re.compile(r"[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_PHONE = re.compile(
+    r"""(?<![\w#$€£¥+.,/:=-])
+    (?:
+        \+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}   # +44 20 7946 0958, +15551234567
+      | 00\d{1,3}[ .-]\d{2,4}(?:[ .-]?\d{2,4}){2,4}                       # 0044 20 7946 0958
+      | \(\d{3}\)[ ]?\d{3}[ .-]\d{4}                                       # (555) 123-4567
+      | [2-9]\d{2}([.-])\d{3}\1\d{4}                                       # 555-123-4567, 555.123.4567
+      | [2-9]\d{2}[ ]\d{3}[ ]\d{4}                                         # 555 123 4567
+      | 0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}                                   # 07911 123456, 020 7946 0958
+    )
+    (?!\w|[.,/:-]\d)""",
+    re.X,
+)
+_PHONE_CUES = frozenset("call phone tel telephone text txt mobile cell whatsapp number mob".split())
+_PHONE_LOCAL = re.compile(
+    r"(?i)\b(?:call|phone|tel|telephone|text|txt|mobile|cell|whatsapp|number|mob)\b[^\d\n]{0,20}?"
+    r"(?<![\d-])(\d{3}[-. ]\d{4})(?![\d-])"
+)
+_STREET_TYPES = (
+    "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace parkway pkwy "
+    "highway hwy circle cir square sq crescent cres close alley plaza"
+).split()
+_STREET_TYPE_WORDS = frozenset(_STREET_TYPES)
+_ADDRESS = re.compile(
+    r"(?<![\w#$.,-])\d{1,5}[A-Za-z]?,?[ ]+"
+    r"(?:(?!The\b)[A-Z][a-z]+\.?[ ]+|\d{1,3}(?:st|nd|rd|th)[ ]+|[NSEW]\.?[ ]+){1,4}"
+    rf"(?i:{'|'.join(_STREET_TYPES)})\b\.?(?:[ ]+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?"
+    r"(?:,?[ ]+(?i:apt|apartment|suite|ste|unit|flat)\.?[ ]*#?[\w-]+)?"
+    r"(?:,[ ]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+)?)?"
+    r"(?:,?[ ]*[A-Z]{2}[ ]+\d{5}(?:-\d{4})?)?"
+)
+_ADDRESS_EU = re.compile(
+    r"\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee)[ ]+\d{1,4}[a-z]?\b"
+    r"(?:,[ ]*\d{4,5}[ ]+[A-ZÄÖÜ][a-zäöüß]+)?"
+)
+# Words right before a number that make it an identifier rather than personal data.
+_ID_CONTEXT = re.compile(
+    r"(?i)(?:\b(?:order|invoice|ticket|id|ref|reference|tracking|isbn|sku|po|case|account|acct|serial|"
+    r"version|ver|release|build|issue|pr|job|item|model|part|batch|v)\b\.?|#|no\.)[ \t]*(?:#|no\.?|number|num)?[ \t]*:?[ \t]*$"
+)
+
+
+def _has_id_context(text: str, start: int) -> bool:
+    return bool(_ID_CONTEXT.search(text, max(0, start - 24), start))
+
+
+# ---------------------------------------------------------------- obfuscated contact
+_MAIL_PROVIDERS = frozenset("gmail googlemail yahoo hotmail outlook live icloud protonmail proton aol gmx yandex mail zoho".split())
+_MAIL_PROVIDER = re.compile("(?i)" + "|".join(sorted(_MAIL_PROVIDERS, key=len, reverse=True)))
+_TLDS = "com|net|org|io|co|me|info|biz|edu|us|uk|de|fr|es|it|nl|in|ru|ca|au|ua|pk|ng|ph|br"
+_OBFUSCATED_EMAIL = re.compile(
+    r"(?i)(?<![\w.])[a-z0-9][\w.+-]{0,40}?[ ]*(?P<at>[\[({<][ ]*(?:at|@)[ ]*[\])}>]|[ ]@[ ]?|@[ ]|[ ]at[ ])"
+    r"[ ]*(?P<domain>[a-z0-9-]{2,30})[ ]*(?P<dot>[\[({<][ ]*(?:dot|\.)[ ]*[\])}>]|[ ]dot[ ]|[ ]?\.[ ]?)"
+    rf"[ ]*(?:{_TLDS})\b"
+)
+_BRACKETED_AT = re.compile(r"[\[({<] ?at ?[\])}>]")
+_SINGLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_SPACED_CHARS = re.compile(r"(?<![\w@])(?:[A-Za-z0-9@][ .*_-]{1,3}){5,}[A-Za-z0-9@](?![\w@])")
+_SPACED_SEPARATORS = re.compile(r"[ *_-]")
+_PROVIDER_WORDS = re.compile(r"(?i)gmail|yahoo|hotmail|outlook|icloud|whatsapp|telegram|skype|signal|proton")
+_NUMBER_WORDS = frozenset("zero oh one two three four five six seven eight nine".split())
+_SPELLED_DIGITS = re.compile(
+    rf"(?i)\b(?:{'|'.join(sorted(_NUMBER_WORDS))}|\d{{1,4}})(?:[ ,.-]{{1,3}}(?:{'|'.join(sorted(_NUMBER_WORDS))}|\d{{1,4}})){{4,}}\b"
+)
+_NUMBER_WORD = re.compile(rf"(?i)\b(?:{'|'.join(sorted(_NUMBER_WORDS))})\b")
+_MESSENGER_LINK = re.compile(
+    r"(?i)\b(?:wa\.me|t\.me|telegram\.me|m\.me|signal\.me|join\.skype\.com|chat\.whatsapp\.com)/[\w+/-]+"
+)
+_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][A-Za-z0-9_.]{1,29}")
+_APP_WORDS = frozenset(
+    "whatsapp whats telegram tg skype signal wechat viber discord snapchat snap instagram insta ig facebook "
+    "messenger kik line imessage".split()
+)
+_HANDLE_CUES = _APP_WORDS | frozenset("twitter x tiktok dm message contact add find follow reach handle username user me".split())
+_CODE_HANDLES = frozenset(
+    "property staticmethod classmethod dataclass override media import keyframes font-face param return returns "
+    "throws see deprecated since author version type example app pytest mock patch fixture types angular babel "
+    "vue nestjs jest everyone here channel all charset supports layer tailwind apply extend use mixin include "
+    "component injectable input output viewchild hostlistener autowired test before after bean entity id "
+    "column table get post put delete controller service repository transactional interface implementation "
+    "end synthesize protocol objc available main observable published state binding environment".split()
+)
+
+
+# ---------------------------------------------------------------- phrase rules
+@dataclass(frozen=True)
+class PhraseRule:
+    """One phrase pattern; it only runs when the text contains one of `words` (or `substrings`)."""
+
+    category: str
+    label: str
+    score: float
+    pattern: re.Pattern[str]
+    words: frozenset[str] = frozenset()
+    substrings: tuple[str, ...] = ()
+    negatable: bool = False
+
+
+def _rule(category: str, label: str, score: float, pattern: str, words: str = "", substrings: tuple[str, ...] = (), negatable: bool = False, flags: int = 0) -> PhraseRule:
+    return PhraseRule(category, label, score, re.compile(pattern, re.I | flags), frozenset(words.split()), substrings, negatable)
+
+
+_APPS = r"whats\s?app|telegram|tg|skype|signal|wechat|viber|discord|snapchat|snap|instagram|insta|ig|facebook|messenger|kik|line|imessage"
+_APP_KEYWORDS = " ".join(sorted(_APP_WORDS))
+_PAYMENT_RAILS = (
+    r"paypal|venmo|zelle|cash\s?app|wise|transferwise|western\s+union|moneygram|payoneer|revolut|"
+    r"crypto|bitcoin|btc|usdt|ethereum|bank\s+transfer|wire\s+transfer|direct\s+deposit"
+)
+_PLATFORM = r"platform|site|website|app|upwork|fiverr|freelancer|marketplace|here"
+
+_OFF_PLATFORM_RULES = [
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.95,
+          rf"\bpay(?:ment|ing)?\s+(?:me\s+|you\s+|us\s+)?(?:directly\s+)?(?:outside|off)\b(?:\s+(?:of\s+)?(?:the\s+|this\s+)?(?:{_PLATFORM}))?",
+          "outside off", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.9,
+          rf"\b(?:via|through|by|over|on|with|using|to)\s+(?:my\s+)?(?:{_PAYMENT_RAILS})\s+directly\b|"
+          rf"\bdirectly\s+(?:via|through|by|over|on|with|using|to)\s+(?:my\s+)?(?:{_PAYMENT_RAILS})\b",
+          "directly", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.9,
+          rf"\bsend\s+(?:it|the\s+money|the\s+payment|payment|the\s+funds|funds)\s+(?:straight\s+)?to\s+my\s+(?:{_PAYMENT_RAILS})\b",
+          "send", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.95,
+          r"\b(?:message|msg|text|contact|reach|ping|dm|add|find|call|chat\s+with|talk\s+to|hit)\s+me\s+(?:up\s+)?"
+          rf"(?:on|at|via|through|over|in)\s+(?:{_APPS})\b",
+          _APP_KEYWORDS, negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.9, rf"\bmy\s+(?:{_APPS})\s*(?:is|:|id|number|handle|username|account)\b",
+          _APP_KEYWORDS, negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.9,
+          r"\b(?:let'?s|we\s+(?:can|could|should)|i\s+(?:prefer|would\s+like)\s+to|can\s+we)\s+(?:talk|chat|continue|move|connect|"
+          rf"communicate|discuss|switch|speak)\b(?:\s+\w+){{0,3}}?\s+(?:on|via|over|through|to)\s+(?:{_APPS}|email|e-mail|phone)\b",
+          _APP_KEYWORDS + " email mail phone", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.95,
+          r"\b(?:take|move|continue|bring|keep|handle|do)\s+(?:this|it|things|our\s+(?:conversation|chat|work|deal|project|talk))\s+"
+          rf"(?:off|outside)\s*(?:of\s+)?(?:the\s+|this\s+)?(?:{_PLATFORM})\b",
+          "off outside", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.85, r"\boff[- ](?:the[- ])?platform\b", "off", negatable=True),
+    _rule(OFF_PLATFORM, "OFF_PLATFORM", 0.9,
+          r"\b(?:avoid|skip|save\s+on|bypass|dodge|cut\s+out|get\s+around|circumvent|without\s+paying)\s+(?:the\s+|their\s+|your\s+|any\s+)?"
+          r"(?:platform'?s?\s+|service\s+|upwork'?s?\s+|fiverr'?s?\s+|site'?s?\s+|middleman\s+)?(?:fees?|commission|cut)\b",
+          "fee fees commission cut", negatable=True),
+]
+
+_AI_WORDS = "ai ais llm llms model models assistant assistants bot bots screener screeners chatgpt gpt gemini claude language automated"
+_PROMPT_INJECTION_RULES = [
+    _rule(PROMPT_INJECTION, "INJECTION", 0.95,
+          r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:(?:all|any|each|every|the|your|these|those|my|of)\s+){0,3}"
+          r"(?:previous|prior|above|earlier|preceding|original|system|developer|initial|existing|other)\s+"
+          r"(?:instructions?|prompts?|rules|directions|directives|guidelines|messages|context|commands)\b",
+          "ignore disregard forget override bypass skip"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9,
+          r"\b(?:ignore|disregard|forget)\s+(?:all|everything)\s+(?:you(?:'ve|\s+have)?\s+(?:been\s+told|read)|above|before|previously)\b",
+          "ignore disregard forget"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9,
+          r"\byou\s+are\s+now\s+(?:(?:a|an|the|my)\s+(?:\w+\s+){0,2}?(?:ai|assistant|bot|model|chatbot|character|persona|hacker)\b|"
+          r"dan\b|in\s+(?:developer|god|jailbreak|unrestricted)\s+mode|unrestricted|unfiltered|jailbroken|free\s+from|no\s+longer\s+bound|not\s+bound)",
+          "now"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.7, r"\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must|should|have\s+no)\b", "now"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9, r"\b(?:act|behave)\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|jailbroken|dan)\b",
+          "act behave"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.95,
+          r"\b(?:reveal|show|print|repeat|output|display|leak|dump|tell\s+me|what\s+(?:is|are)|what's|give\s+me)\s+(?:me\s+)?"
+          r"(?:your|the)\s+(?:(?:full|entire|exact|hidden|secret)\s+)?(?:system|initial|hidden|original|developer)\s+(?:prompt|instructions|message)",
+          "prompt instructions message"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9, r"\b(?:new|updated|real|override|actual)\s+system\s+(?:prompt|instructions?)\b|\bsystem\s+prompt\s*:",
+          "system"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9, r"<\|?(?:im_start\|>system|system\|>)|<<SYS>>|\[/?INST\]|^#{2,3}\s*system\s*:?\s*$|\[system\]",
+          "system sys inst", flags=re.M),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9,
+          r"\bif\s+you\s+(?:are|'re)\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|chatgpt|gpt|"
+          r"gemini|claude|assistant|bot|automated\s+(?:system|tool|screener))\b",
+          _AI_WORDS),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.9, r"\bnote\s+to\s+(?:the\s+|any\s+)?(?:ai|llm|assistant|model|chatgpt|bot|screener)\b", "note"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.85,
+          r"\b(?:ai|llm|assistant|model|bot|screener)s?\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|rate|score|rank|recommend|select|"
+          r"shortlist|approve|hire)\b",
+          _AI_WORDS),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.85,
+          r"\b(?:rank|rate|score|recommend|select|choose|shortlist|approve)\s+(?:this|me|my)\s+(?:proposal|application|candidate|"
+          r"profile|bid|submission)?\s*(?:as\s+)?(?:the\s+)?(?:best|highest|top|first|#1|number\s+one|10/10|a\s+perfect)\b",
+          "rank rate score recommend select choose shortlist approve"),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.85,
+          r"<!--[^>]{0,300}?\b(?:ignore|disregard|instructions?|ai|assistant|llm|model|prompt)\b[^>]{0,300}?-->", substrings=("<!--",)),
+    _rule(PROMPT_INJECTION, "INJECTION", 0.8,
+          r"(?:display\s*:\s*none|font-size\s*:\s*0(?:px|pt)?\b|color\s*:\s*(?:white|#fff(?:fff)?)\b)[^<]{0,20}>[^<]{0,200}"
+          r"\b(?:ignore|instructions?|ai|assistant|llm|prompt)\b",
+          "display font color"),
+]
+# Unicode tag characters (U+E0000-U+E007F) render invisibly: hidden text, no honest use in a proposal.
+_HIDDEN_TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
+
+_GROUPS = (
+    r"men|women|males?|females?|guys|girls|ladies|boys|christians?|muslims?|jews|jewish|hindus?|sikhs?|buddhists?|"
+    r"atheists?|catholics?|whites?|blacks?|asians?|hispanics?|latinos?|arabs?|young\s+people|youngsters|americans|"
+    r"europeans|indians|pakistanis|nigerians|filipinos|chinese|russians|africans"
+)
+_GROUP_WORDS = (
+    "men women male males female females guys girls ladies boys christian christians muslim muslims jews jewish hindu "
+    "hindus sikh sikhs buddhist buddhists atheist atheists catholic catholics white whites black blacks asian asians "
+    "hispanic hispanics latino latinos arab arabs young youngsters americans europeans indians pakistanis nigerians "
+    "filipinos chinese russians africans"
+)
+_NATIONALITIES = r"indians?|pakistanis?|nigerians?|filipinos?|chinese|russians?|africans?|asians?|arabs?|bangladeshis?|mexicans?|ukrainians?|muslims?|jews"
+_NATIONALITY_WORDS = (
+    "indian indians pakistani pakistanis nigerian nigerians filipino filipinos chinese russian russians african "
+    "africans asian asians arab arabs bangladeshi bangladeshis mexican mexicans ukrainian ukrainians muslim muslims jews"
+)
+_HIRING_RULES = [
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.9,
+          r"\b(?:only|just|exclusively)\s+(?:hire|hiring|accept(?:ing)?|consider(?:ing)?|want(?:ing)?|looking\s+for|interested\s+in|work\s+with)\s+"
+          rf"(?:\w+\s+){{0,2}}?(?:{_GROUPS})\b",
+          _GROUP_WORDS),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.85,
+          r"\b(?:only|must\s+be|should\s+be|candidates?|applicants?|freelancers?|hire|hiring)\s+(?:\w+\s+){0,3}?"
+          r"(?:under|below|younger\s+than|over|older\s+than|not\s+older\s+than|no\s+older\s+than|aged?)\s+\d{2}\b"
+          r"(?!\s*(?:\$|dollars|usd|eur|euros|%|percent|hours?|hrs|h\b|days?|weeks?|k\b|pages|words|minutes|mins|projects|jobs|reviews|"
+          r"items|mb|gb|ms|seconds|secs|lines|per))",
+          "under below younger over older age aged"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.8,
+          r"\bage\s*(?:limit|requirement|range)?\s*:?\s*\d{2}\s*(?:-|to|–)\s*\d{2}\b(?=\s*(?:years?|yrs|y/?o|only|max|\.|,|$))", "age"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.8, r"\b\d{2}\s*(?:years?|yrs)\s*(?:old\s*)?(?:or\s+(?:younger|under|less)|max(?:imum)?)\b",
+          "younger under less max maximum"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.85,
+          r"\bno\s+(?:one|applicants?|candidates?|freelancers?|body|people)\s+(?:over|older\s+than|above)\s+\d{2}\b", "over older above"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.9,
+          r"\bno\s+(?:pregnant|married|disabled|old|older|elderly|handicapped)\s+"
+          r"(?:women|woman|people|persons|applicants|candidates|freelancers|workers|ladies|men|mothers|moms)\b",
+          "pregnant married disabled old older elderly handicapped"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.8,
+          r"\bno\s+(?:women|females|mothers|moms|mums|men|males)\b(?:\s+(?:please|allowed|applicants|candidates|need\s+apply))?",
+          "women females mothers moms mums men males"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.9,
+          rf"\bno\s+(?:{_NATIONALITIES})\b(?:\s+(?:please|allowed|applicants|candidates|freelancers|need\s+apply))", _NATIONALITY_WORDS),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.9,
+          r"\bmust\s+(?:be|identify\s+as)\s+(?:a\s+)?(?:christian|muslim|jewish|hindu|catholic|protestant|male|female|man|woman|"
+          r"white|young|single|unmarried|childless|native[- ]born|straight|heterosexual)\b",
+          "must"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.85,
+          r"\bnative\s+(?:\w+\s+)?speakers?\s+only\s+from\b(?:\s+(?:the\s+)?[A-Z]\w+)?|\bonly\s+native\s+(?:\w+\s+)?speakers?\s+from\b(?:\s+(?:the\s+)?[A-Z]\w+)?",
+          "native"),
+    _rule(HIRING_DISCRIMINATION, "DISCRIMINATION", 0.9,
+          r"\b(?:not|never)\s+hir(?:e|ing)\s+(?:\w+\s+){0,2}?(?:pregnant|women|mothers|older|old|disabled|muslims?|christians?|jews)\b",
+          "hire hiring"),
+]
+PHRASE_RULES: tuple[PhraseRule, ...] = (*_OFF_PLATFORM_RULES, *_PROMPT_INJECTION_RULES, *_HIRING_RULES)
+# keyword -> indices of the rules it wakes up; one set intersection per text finds the rules to run.
+_RULES_BY_WORD: dict[str, list[int]] = {}
+for _index, _phrase_rule in enumerate(PHRASE_RULES):
+    for _keyword in _phrase_rule.words:
+        _RULES_BY_WORD.setdefault(_keyword, []).append(_index)
+_RULE_WORDS: frozenset[str] = frozenset(_RULES_BY_WORD)
+_SUBSTRING_RULES: tuple[tuple[int, str], ...] = tuple((i, s) for i, r in enumerate(PHRASE_RULES) for s in r.substrings)
+
+
+def _rules_to_run(lower: str, words: set[str]) -> list[PhraseRule]:
+    found = words & _RULE_WORDS
+    if not found and not _SUBSTRING_RULES:
+        return []
+    indices = {i for word in found for i in _RULES_BY_WORD[word]}
+    for index, substring in _SUBSTRING_RULES:
+        if substring in lower:
+            indices.add(index)
+    return [PHRASE_RULES[i] for i in sorted(indices)]
+
+_NEGATION = re.compile(
+    r"(?i)\b(?:not|never|no|don'?t|do\s+not|doesn'?t|won'?t|can'?t|cannot|shouldn'?t|mustn'?t|refuse|avoid|against|"
+    r"without|instead\s+of|rather\s+than|policy|prohibited|forbidden|violates?|risky|unsafe|scam)\b|n't\b"
+)
+_VERDICT_AFTER = re.compile(
+    r"(?i)[^.!?;\n]{0,20}?\b(?:is|are|would\s+be|violates?|breaks?|breaches?)\s+(?:\w+\s+)?(?:against|not\s+(?:allowed|permitted)|"
+    r"prohibited|forbidden|risky|unsafe|a\s+scam|banned|the\s+(?:rules|terms|tos|policy)|our\s+(?:rules|terms|policy))"
+)
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """The phrase is warned against, not proposed: a negation earlier in its clause ("don't pay
+    outside the platform") or a verdict right after it ("... off the platform is against the rules")."""
+    before = text[max(0, start - 40) : start]
+    cut = max(before.rfind(mark) for mark in ".!?;,\n")
+    if _NEGATION.search(before[cut + 1 :]):
+        return True
+    return bool(_VERDICT_AFTER.match(text, end, min(len(text), end + 40)))
+
+
+# ---------------------------------------------------------------- the classifier
+@dataclass(frozen=True)
+class RuleHit:
+    start: int
+    end: int
+    category: str
+    label: str
+    score: float
+
+
+class RuleClassifier:
+    """Regex + validator rules for pii, off_platform, prompt_injection and hiring_discrimination."""
+
+    name = "rules"
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        return [self.classify_one(text) for text in texts]
+
+    def classify_one(self, text: str) -> Classification:
+        hits = self.hits(text)
+        scores: dict[str, float] = {}
+        for hit in hits:
+            if hit.score > scores.get(hit.category, 0.0):
+                scores[hit.category] = hit.score
+        return Classification(scores=scores, spans=[Span(h.start, h.end, h.category, h.label) for h in hits])
+
+    def hits(self, text: str) -> list[RuleHit]:
+        """Every rule hit in `text`, sorted by position."""
+        lower = text.lower()
+        words = set(_WORD.findall(lower))
+        hits = _pii_hits(text, lower, words)
+        hits.extend(_contact_hits(text, lower, words))
+        for rule in _rules_to_run(lower, words):
+            for match in rule.pattern.finditer(text):
+                if not (rule.negatable and _negated(text, match.start(), match.end())):
+                    hits.append(RuleHit(match.start(), match.end(), rule.category, rule.label, rule.score))
+        if not text.isascii():
+            for match in _HIDDEN_TAG_CHARS.finditer(text):
+                hits.append(RuleHit(match.start(), match.end(), PROMPT_INJECTION, "HIDDEN_TEXT", 0.95))
+        hits.sort(key=lambda h: (h.start, h.end, h.category, h.label))
+        return hits
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < taken_end and taken_start < end for taken_start, taken_end in taken)
+
+
+def _pii_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
+    """Validated PII. A span claimed by a stronger detector (email, card, IBAN, SSN, IP) is not
+    re-used by a weaker one (phone, address)."""
+    hits: list[RuleHit] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, label: str, score: float = 0.95) -> None:
+        hits.append(RuleHit(start, end, PII, label, score))
+        taken.append((start, end))
+
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            if text.startswith(":", match.end()) and not text.startswith(": ", match.end()):
+                continue  # git@github.com:org/repo.git is an SSH remote, not a mailbox
+            add(match.start(), match.end(), "EMAIL", 0.99)
+    digit_cluster = _DIGIT_CLUSTER.search(text) is not None
+    if digit_cluster:
+        for match in _CARD.finditer(text):
+            if not _overlaps(match.start(), match.end(), taken) and card_number_valid(re.sub(r"[ -]", "", match.group())):
+                add(match.start(), match.end(), "CARD")
+        for match in _IBAN.finditer(text):
+            if not _overlaps(match.start(), match.end(), taken) and iban_valid(match.group()):
+                add(match.start(), match.end(), "IBAN")
+        if "-" in text:
+            for match in _SSN.finditer(text):
+                if not _overlaps(match.start(), match.end(), taken) and not _has_id_context(text, match.start()):
+                    add(match.start(), match.end(), "SSN")
+        if "ssn" in words or "social" in words:
+            for match in _SSN_KEYWORD.finditer(text):
+                if not _overlaps(match.start(1), match.end(1), taken):
+                    add(match.start(1), match.end(1), "SSN")
+    if text.count(".") >= 3 and _IPV4_HINT.search(text):
+        for match in _IPV4.finditer(text):
+            if not _overlaps(match.start(), match.end(), taken) and ipv4_valid(match.group()) and not _has_id_context(text, match.start()):
+                add(match.start(), match.end(), "IP")
+    if text.count(":") >= 2 and _IPV6_HINT.search(text):
+        for match in _IPV6.finditer(text):
+            if not _overlaps(match.start(), match.end(), taken) and ipv6_valid(match.group()):
+                add(match.start(), match.end(), "IP")
+    if digit_cluster:
+        for match in _PHONE.finditer(text):
+            digits = sum(char.isdigit() for char in match.group())
+            if (
+                8 <= digits <= 15
+                and (digits >= 10 or match.group().startswith("+"))
+                and not _overlaps(match.start(), match.end(), taken)
+                and not _has_id_context(text, match.start())
+            ):
+                add(match.start(), match.end(), "PHONE", 0.9)
+        if not _PHONE_CUES.isdisjoint(words):
+            for match in _PHONE_LOCAL.finditer(text):
+                if not _overlaps(match.start(1), match.end(1), taken) and not _has_id_context(text, match.start(1)):
+                    add(match.start(1), match.end(1), "PHONE", 0.85)
+    address_patterns = []
+    if not words.isdisjoint(_STREET_TYPE_WORDS):
+        address_patterns.append(_ADDRESS)
+    if "stra" in lower or "str." in lower or "weg " in lower or "gasse" in lower or "platz" in lower or "allee" in lower:
+        address_patterns.append(_ADDRESS_EU)
+    for pattern in address_patterns:
+        for match in pattern.finditer(text):
+            end = match.end()
+            while end > match.start() and text[end - 1] in ", ":
+                end -= 1
+            if not _overlaps(match.start(), end, taken):
+                add(match.start(), end, "ADDRESS", 0.85)
+    return hits
+
+
+def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
+    """Contact details written to slip past filters: spelled-out, spaced, bracketed; messenger links; @handles."""
+    hits: list[RuleHit] = []
+
+    def add(start: int, end: int, label: str, score: float = 0.9) -> None:
+        hits.append(RuleHit(start, end, OFF_PLATFORM, label, score))
+
+    if (
+        "dot" in words
+        or " @" in text
+        or "@ " in text
+        or not words.isdisjoint(_MAIL_PROVIDERS)
+        or ("at" in words and _BRACKETED_AT.search(lower))
+    ):
+        for match in _OBFUSCATED_EMAIL.finditer(text):
+            # every match is obfuscated by construction (spaces or brackets around "@", or "at"/"dot" words)
+            plain_word_at = match.group("at").strip().lower() == "at"
+            if plain_word_at and match.group("dot").strip() == "." and not _MAIL_PROVIDER.fullmatch(match.group("domain")):
+                continue  # "find us at example.com" names a website, not a mailbox
+            add(match.start(), match.end(), "CONTACT")
+    if len(words & _SINGLE_CHARS) >= 4:  # "j o h n @ ...", "5 5 5 1 2 ..." leave single-character words
+        for match in _SPACED_CHARS.finditer(text):
+            collapsed = _SPACED_SEPARATORS.sub("", match.group())
+            digits = sum(char.isdigit() for char in collapsed)
+            at = collapsed.find("@")
+            if (0 < at < len(collapsed) - 1) or digits >= 7 or _PROVIDER_WORDS.search(collapsed):
+                add(match.start(), match.end(), "CONTACT")
+    if not _NUMBER_WORDS.isdisjoint(words):
+        for match in _SPELLED_DIGITS.finditer(text):
+            fragment = match.group()
+            spelled = len(_NUMBER_WORD.findall(fragment))
+            if spelled >= 3 and spelled + sum(char.isdigit() for char in fragment) >= 7:
+                add(match.start(), match.end(), "CONTACT")
+    if ".me/" in lower or "skype.com/" in lower or "whatsapp.com/" in lower:
+        for match in _MESSENGER_LINK.finditer(text):
+            add(match.start(), match.end(), "CONTACT", 0.95)
+    if "@" in text:
+        for match in _HANDLE.finditer(text):
+            hit = _handle_hit(text, lower, match)
+            if hit is not None:
+                hits.append(hit)
+    return hits
+
+
+def _handle_hit(text: str, lower: str, match: re.Match[str]) -> RuleHit | None:
+    """`@name` as a social handle; decorators, annotations, npm scopes and CSS at-rules are not handles.
+    Scored 0.95 after a contact cue ("find me on ig @x"), else 0.7 (raise the threshold to require cues)."""
+    handle = match.group().rstrip(".")
+    end = match.start() + len(handle)
+    if text[end : end + 1] in ("(", "/", ":", "{") or handle[1:].lower() in _CODE_HANDLES:
+        return None
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    if not text[line_start : match.start()].strip():
+        return None  # `@something` opening a line is a decorator or annotation
+    before = set(_WORD.findall(lower[max(0, match.start() - 24) : match.start()]))
+    score = 0.95 if not _HANDLE_CUES.isdisjoint(before) else 0.7
+    return RuleHit(match.start(), end, OFF_PLATFORM, "HANDLE", score)
