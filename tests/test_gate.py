@@ -251,6 +251,7 @@ def test_run_gate_file_streams_kept_quarantine_and_report(tmp_path: Path) -> Non
 
 # ---------------------------------------------------------------- registry
 def test_registry_builds_only_the_enabled_tiers_each_cached() -> None:
+    import subprocess
     import sys
 
     from safety.classifiers import build_classifiers
@@ -258,7 +259,15 @@ def test_registry_builds_only_the_enabled_tiers_each_cached() -> None:
     built = build_classifiers(RULES_AND_TOXICITY)
     assert [c.name for c in built] == ["rules", "toxicity"]
     assert all(isinstance(c, CachedClassifier) for c in built)
-    assert "safety.classifiers.hf" not in sys.modules and "safety.classifiers.guard" not in sys.modules
+    # laziness, checked in a fresh interpreter (other tests import the adapters in this one)
+    probe = (
+        "import sys; from safety.config import SafetyConfig; from safety.classifiers import build_classifiers; "
+        "build_classifiers(SafetyConfig(classifiers={'semantic': False})); "
+        "print(sorted(m for m in sys.modules if m.startswith('safety.classifiers.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "safety.classifiers.hf" not in loaded and "safety.classifiers.guard" not in loaded
+    assert "safety.classifiers.semantic" not in loaded
 
 
 def test_scores_merge_across_classifiers_by_max_per_category() -> None:

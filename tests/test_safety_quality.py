@@ -41,7 +41,6 @@ def test_pii_and_harmful_recall_do_not_fall_below_todays_level(quality: dict) ->
     assert quality["by_classifier"]["rules"]["marketplace_false_positive_rate"] <= 0.02
 
 
-@pytest.mark.xfail(reason="rules tier misses full-width @, letter-O digits, 'ext' phone numbers, passport numbers (0.91)", strict=False)
 def test_pii_recall_including_obfuscated_forms_is_at_least_95_percent(quality: dict) -> None:
     assert quality["combined"]["pii_recall"] >= 0.95
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safety.classifiers.base import Span
-from safety.classifiers.rules import RuleClassifier, card_number_valid, iban_valid, luhn_valid
+from safety.classifiers.rules import RuleClassifier, analysis_view, card_number_valid, iban_valid, luhn_valid
 from safety.classifiers.toxicity import ToxicityClassifier
 from safety.redaction import redact, redact_pii
 
@@ -60,6 +60,142 @@ def test_iban_mod97_separates_real_ibans_from_typos() -> None:
 
 def test_loopback_and_unspecified_addresses_are_not_personal_data() -> None:
     assert rules.classify_one("run it on 127.0.0.1 or 0.0.0.0 and ::1").scores == {}
+
+
+# ---------------------------------------------------------------- look-alike characters and obfuscated PII
+def test_analysis_view_folds_full_width_and_invisible_characters_and_maps_back_to_the_original() -> None:
+    text = "ａ\u200bｂ＠ｃ．ｉｏ"
+    view, origin = analysis_view(text)
+    assert view == "ab@c.io"
+    assert origin is not None and [text[i] for i in origin] == ["ａ", "ｂ", "＠", "ｃ", "．", "ｉ", "ｏ"]
+    assert analysis_view("plain ascii 555-0100") == ("plain ascii 555-0100", None)
+
+
+def test_real_cyrillic_words_keep_their_letters_and_latin_words_with_homoglyphs_read_as_latin() -> None:
+    view, _ = analysis_view("привет, пишите на pаvel")  # the last word hides a Cyrillic "а"
+    assert view == "привет, пишите на pavel"
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "covered"),
+    [
+        ("write to marta.k＠fastmail.fm tomorrow", "EMAIL", "marta.k＠fastmail.fm"),
+        ("ｏｌｉｖｉａ＠ｅｘａｍｐｌｅ．ｏｒｇ", "EMAIL", "ｏｌｉｖｉａ＠ｅｘａｍｐｌｅ．ｏｒｇ"),
+        ("mail bo\u200bris.v@proton.me today", "EMAIL", "bo\u200bris.v@proton.me"),
+        ("contact jоhn@gmаil.com please", "EMAIL", "jоhn@gmаil.com"),  # Cyrillic о and а
+        ("ring ５５５-２１３-９０４７ tonight", "PHONE", "５５５-２１３-９０４７"),
+        ("call ٥٥٥-٢١٣-٩٠٤٧", "PHONE", "٥٥٥-٢١٣-٩٠٤٧"),  # Arabic-Indic digits
+    ],
+)
+def test_unicode_look_alikes_are_found_and_spans_cover_the_original_characters(text: str, label: str, covered: str) -> None:
+    assert rules.classify_one(text).scores["pii"] >= 0.5
+    assert labels_in(text).get(label) == covered
+
+
+def test_redaction_stays_aligned_when_folding_changes_the_text_length() -> None:
+    # "ﬁ" folds to two letters and the zero-width joiner to none: offsets before and after the email shift
+    text = "ﬁnal ﬁles\u200d: ｒｏｓａ＠ｍａｉｌ．ｄｅ 🙂 or ５５５ ４１２ ７７８０."
+    assert redact_pii(text) == "ﬁnal ﬁles\u200d: [EMAIL] 🙂 or [PHONE]."
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("my number is +1 4l5 O55 0l98", "+1 4l5 O55 0l98"),
+        ("ring O2O 79l6 0433 anytime", "O2O 79l6 0433"),
+        ("UK mobile O7922 l84305", "O7922 l84305"),
+        ("text me 3l2-555-O1O9", "3l2-555-O1O9"),
+        ("call 555-O1I9", "555-O1I9"),
+    ],
+)
+def test_letters_posing_as_digits_inside_phone_shaped_runs_are_phones(text: str, covered: str) -> None:
+    assert labels_in(text).get("PHONE") == covered
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("the studio line is 646-555-0173 ext 214", "646-555-0173 ext 214"),
+        ("desk: 212.555.0148x309", "212.555.0148x309"),
+        ("office +44 20 7946 0321, ext. 5", "+44 20 7946 0321, ext. 5"),
+        ("front desk 555-0199 extension 42 after nine", "555-0199 extension 42"),
+        ("call 555-0199 ext. 42 for the front desk", "555-0199 ext. 42"),
+    ],
+)
+def test_phone_extensions_belong_to_the_phone_span(text: str, covered: str) -> None:
+    assert labels_in(text).get("PHONE") == covered
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("passport number: K8842017", "K8842017"),
+        ("my passport no is 553201874", "553201874"),
+        ("driver's license D412-7790-3318", "D412-7790-3318"),
+        ("driving licence no. MORGA753116SM9IJ", "MORGA753116SM9IJ"),
+        ("tax id 94-1187263, thanks", "94-1187263"),
+        ("National ID: 880412-5531", "880412-5531"),
+        ("NI number QQ 12 34 56 C", "QQ 12 34 56 C"),
+        ("my ID number is 7741902835", "7741902835"),
+    ],
+)
+def test_identity_document_numbers_are_pii_after_their_keyword(text: str, covered: str) -> None:
+    assert rules.classify_one(text).scores["pii"] >= 0.5
+    assert labels_in(text).get("ID_NUMBER") == covered
+    assert covered not in redact_pii(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("my g-mail is tomas.rivera77", "tomas.rivera77"),
+        ("my gmail address is kowalczyk.", "kowalczyk"),
+        ("gmail: ana_p", "ana_p"),
+        ("reach me, nadia.s at hotmail", "nadia.s at hotmail"),
+        ("email petra at yahoo and I'll reply", "petra at yahoo"),
+        ("nadia.s@hotmail", "nadia.s@hotmail"),
+        ("jdoe_77 (gmail) works best", "jdoe_77 (gmail)"),
+        ("contact j_smith gmail.com", "j_smith gmail.com"),
+    ],
+)
+def test_mailboxes_named_with_their_provider_but_no_domain_are_contacts(text: str, covered: str) -> None:
+    assert rules.classify_one(text).scores["off_platform"] >= 0.5
+    assert labels_in(text).get("CONTACT") == covered
+
+
+LOOK_ALIKE_NEGATIVES = [
+    "O2 sensor for 10 o'clock",
+    "lol I have 1200 followers",
+    "Room 101, Floor 1O",
+    "SKU O1l-2233-4455",
+    "ISBN 978-O-306-40615-7",
+    "ticket no. 1l1-2222-3333",
+    "resolution 1920x1080 and 1280x720",
+    "passport valid until 2029-04-01",
+    "my passport is valid until 2030",
+    "send your passport scan to HR",
+    "Passport photos: 2 x 2 inch, 600 dpi",
+    "license key ABCD-1234-EFGH-5678",
+    "Windows 10 Pro license 2024",
+    "vehicle identification number 1HGCM82633A004352",
+    "The PAN 50mm lens, DL 1200 speed",
+    "order id 48213771",
+    "my outlook is optimistic",
+    "my gmail is full again",
+    "my gmail is not syncing",
+    "I used to work at Yahoo",
+    "I email clients via gmail",
+    "Python3 gmail API integration",
+    "the site uses gmail.com login",
+    "Gmail: done. Outlook: pending.",
+    "Sync with Vue.js gmail.",
+    "Ｒｅａｃｔ １８ ａｎｄ ＄１，５００ ｂｕｄｇｅｔ",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKE_NEGATIVES)
+def test_look_alike_handling_leaves_ordinary_text_alone(text: str) -> None:
+    assert rules.classify_one(text).scores == {}
 
 
 # ---------------------------------------------------------------- contact obfuscation, off-platform

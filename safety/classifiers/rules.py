@@ -9,12 +9,21 @@ numbers are validated (Luhn, IBAN mod-97, `ipaddress`) and ambiguous shapes need
 Speed: a text is lower-cased and split into a word set once; a rule's regex only runs when one of
 its keywords is in that set (or, for number shapes, when a cheap digit pre-scan finds a candidate).
 Most texts run two or three regexes instead of forty.
+
+Look-alikes: every rule reads an analysis view of the text, not the text itself. Non-ASCII text is
+folded (NFKC: `＠` -> `@`, full-width digits -> ASCII; any script's digits -> ASCII; invisible
+format characters and script-neutral combining marks dropped; Cyrillic/Greek homoglyphs inside
+Latin words -> Latin), and letters posing as digits (`O` for 0, `l`/`I` for 1) are read as digits
+inside phone-shaped runs only. Spans found in the view are mapped back to the original text, so
+redaction cuts the right characters.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +35,130 @@ PROMPT_INJECTION = "prompt_injection"
 HIRING_DISCRIMINATION = "hiring_discrimination"
 
 # Labels that are personal data or contact details: what `redact_pii` removes.
-PII_LABELS: frozenset[str] = frozenset({"EMAIL", "PHONE", "ADDRESS", "CARD", "IBAN", "SSN", "IP", "CONTACT", "HANDLE"})
+PII_LABELS: frozenset[str] = frozenset(
+    {"EMAIL", "PHONE", "ADDRESS", "CARD", "IBAN", "SSN", "ID_NUMBER", "IP", "CONTACT", "HANDLE"}
+)
+
+
+# ---------------------------------------------------------------- analysis view (look-alike characters)
+# Characters NFKC leaves alone but that read as ASCII punctuation in a contact detail.
+_EXTRA_FOLDS = {"\u3002": ".", "\uff61": ".", "\u2024": "."}
+# Cyrillic, Greek and IPA letters drawn like Latin ones; only applied inside words that are otherwise Latin.
+_HOMOGLYPH_FROM = "аеорсухіјѕԁԛԝһӏкАВЕКМНОРСТХУІЈЅαοιχκνρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧɡıȷ"
+_HOMOGLYPH_TO = "aeopcyxijsdqwhlkABEKMHOPCTXYIJSaoixkvpuABEZHIKMNOPTYXgij"
+_HOMOGLYPHS = str.maketrans(_HOMOGLYPH_FROM, _HOMOGLYPH_TO)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_HOMOGLYPH_CHAR = re.compile(f"[{_HOMOGLYPH_FROM}]")
+_HOMOGLYPH_WORD = re.compile(
+    rf"(?<!\w)[A-Za-z0-9_{_HOMOGLYPH_FROM}]*[{_HOMOGLYPH_FROM}][A-Za-z0-9_{_HOMOGLYPH_FROM}]*(?!\w)"
+)
+
+
+_GENERIC_MARK_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f"
+_GENERIC_MARK = re.compile(f"[{_GENERIC_MARK_RANGES}]")
+# What folds besides NFKC: the common invisible format characters, generic marks, the extra folds
+# and non-ASCII digits. Text that is NFKC-normal and has none of these skips folding altogether.
+_FOLDS_BEYOND_NFKC = re.compile(
+    f"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
+    f"{_GENERIC_MARK_RANGES}{''.join(_EXTRA_FOLDS)}]"
+)
+_NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
+
+
+def _is_generic_combining_mark(char: str) -> bool:
+    return _GENERIC_MARK.match(char) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """How one non-ASCII character reads to the patterns: NFKC (`＠` -> `@`, `５` -> `5`, `ﬁ` -> `fi`),
+    a decimal digit of any script as its ASCII digit, invisible format characters (zero-width
+    space, soft hyphen, ...) and the script-neutral combining marks stacked on letters to break
+    words (`g̲m̲a̲i̲l̲`) as nothing. Marks that belong to a script (Devanagari vowel signs) stay."""
+    if char in _EXTRA_FOLDS:
+        return _EXTRA_FOLDS[char]
+    category = unicodedata.category(char)
+    if category == "Cf" or (category in ("Mn", "Me") and _is_generic_combining_mark(char)):
+        return ""
+    folded = unicodedata.normalize("NFKC", char)
+    if len(folded) == 1 and not folded.isascii():
+        digit = unicodedata.decimal(folded, None)
+        if digit is not None:
+            return str(digit)
+    return folded
+
+
+def _homoglyphs_to_latin(text: str) -> str:
+    """Cyrillic/Greek look-alikes read as Latin inside words made only of ASCII and look-alikes
+    (`gmаil` with a Cyrillic `а`); real Cyrillic or Greek words keep their letters. Same length."""
+    return _HOMOGLYPH_WORD.sub(lambda match: match.group().translate(_HOMOGLYPHS), text)
+
+
+def analysis_view(text: str) -> tuple[str, list[int] | None]:
+    """The text as the rules read it, and for each of its characters the index of the original
+    character it came from (None when the view is the text itself, as for all ASCII text)."""
+    if text.isascii():
+        return text, None
+    origin: list[int] | None = None
+    if not unicodedata.is_normalized("NFKC", text) or _FOLDS_BEYOND_NFKC.search(text) or _NON_ASCII_DIGIT.search(text):
+        pieces: list[str] = []
+        origin = []
+        cursor = 0
+        for match in _NON_ASCII_RUN.finditer(text):
+            start, run = match.start(), match.group()
+            folded = "".join(map(_fold_char, run))
+            pieces.append(text[cursor:start])
+            origin.extend(range(cursor, start))
+            pieces.append(folded)
+            if folded == run:
+                origin.extend(range(start, start + len(run)))
+            else:
+                for index, char in enumerate(run, start):
+                    origin.extend([index] * len(_fold_char(char)))
+            cursor = start + len(run)
+        pieces.append(text[cursor:])
+        origin.extend(range(cursor, len(text)))
+        text = "".join(pieces)
+    if _HOMOGLYPH_CHAR.search(text):
+        text = _homoglyphs_to_latin(text)  # same length: `origin` still holds
+    return text, origin
+
+
+# Runs of digits and digit look-alikes (O, o for 0; I, l for 1) with phone separators.
+# The hint is a cheap pre-check (every branch starts at a digit, which the regex engine skips to):
+# a look-alike right before a digit, between digits, or right after a digit at a word's end.
+_LOOKALIKE_HINT = re.compile(r"\d(?<=[OoIl]\d)|\d(?:[ .()-]{0,3}[OoIl])+[ .()-]{0,3}\d|\d[OoIl]+\b")
+_LOOKALIKE_RUN = re.compile(r"(?<![\w+])\+?[\dOoIl]+(?:[ .()-]{1,3}[\dOoIl]+)*(?!\w)")
+_LOOKALIKE_TOKEN = re.compile(r"[\dOoIl]+")
+_LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _lookalike_digits_as_digits(text: str) -> str:
+    """`O7911 l23456` -> `07911 123456`, only where the result is phone-shaped: 7-15 digits, real
+    digits at least as many as look-alikes, and the run starting and ending with a real digit, so
+    words (`lol`, `I`, `Oslo`) and one-off shapes (`O2`, `10 o'clock`) stay letters. Same length."""
+    pieces: list[str] = []
+    cursor = 0
+    for match in _LOOKALIKE_RUN.finditer(text):
+        tokens = [(t.start(), t.end(), t.group()) for t in _LOOKALIKE_TOKEN.finditer(text, match.start(), match.end())]
+        while tokens and not any(char.isdigit() for char in tokens[0][2]):
+            tokens.pop(0)
+        while tokens and not any(char.isdigit() for char in tokens[-1][2]):
+            tokens.pop()
+        if not tokens:
+            continue
+        run = "".join(token for _, _, token in tokens)
+        digits = sum(char.isdigit() for char in run)
+        lookalikes = len(run) - digits
+        if lookalikes and 7 <= len(run) <= 15 and lookalikes <= digits:
+            start, end = tokens[0][0], tokens[-1][1]
+            pieces.append(text[cursor:start])
+            pieces.append(text[start:end].translate(_LOOKALIKE_DIGITS))
+            cursor = end
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 # ---------------------------------------------------------------- validators
@@ -90,6 +222,39 @@ _CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?!\d|[.,-]\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
 _SSN_KEYWORD = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b\D{0,15}?(\d{9}|\d{3} \d{2} \d{4})\b")
+# Identity-document numbers have no checksum shared across countries, so they need their keyword:
+# "passport no. X1234567", "driver's licence: D123-4567-8901", "tax id 12-3456789". Short acronyms
+# only count in capitals ("TIN", not "tin"); a bare "id" or "license" (order id, software licence)
+# is not enough.
+_ID_DOCUMENT_KEYWORD = (
+    r"(?i:passport|national[ ]+(?:id(?:entity|entification)?|insurance)|identity[ ]+(?:card|number|document)|"
+    r"id[ ]+card|personal[ ]+id(?:entification)?|government[ ]+id|citizen(?:ship)?[ ]+id|voter[ ]+id|"
+    r"driver['’]?s?[ ]+licen[cs]e|driving[ ]+licen[cs]e|residence[ ]+permit|social[ ]+insurance|"
+    r"tax(?:payer)?[ ]+(?:id(?:entification)?|number|no\b|code|file[ ]+number)|aadhaa?r|codice[ ]+fiscale|personnummer|"
+    r"my[ ]+id(?:entification)?(?:[ ]+card)?[ ]+(?:number|no\b)|(?<!vehicle )identification[ ]+(?:number|no\b)|"
+    r"nhs[ ]+number|medicare[ ]+(?:card[ ]+)?number|health[ ]+(?:card|insurance)[ ]+number)"
+    r"|\b(?:TIN|EIN|ITIN|SIN|NIN|NINO|NI|PAN|CPF|DNI|NIE|NIF|BSN|DL|UTR|PPSN|PESEL|CNIC|NRIC|NIC|CURP|TFN|BVN|HKID)\b"
+)
+_ID_DOCUMENT_WORDS = frozenset(
+    "passport national identity id personal government citizen citizenship voter driver drivers driver's driving "
+    "residence social tax taxpayer aadhaar aadhar codice personnummer tin ein itin sin nin nino ni pan cpf dni nie "
+    "nif bsn dl utr ppsn pesel cnic nric nic curp tfn bvn hkid identification nhs medicare health".split()
+)
+_ID_DOCUMENT_NUMBER = re.compile(
+    rf"\b(?:{_ID_DOCUMENT_KEYWORD})(?![A-Za-z])"
+    r"(?:[ ]*(?i:number|num|no\.?|nr\.?|id|code|is|was|reads|[:#=(–-]))*[ ]*"
+    r"(?P<value>(?:[A-Za-z]{1,3}[ -])?[A-Za-z\d]*\d[A-Za-z\d]*(?:[ ./-][A-Za-z\d]*\d[A-Za-z\d]*)*(?:[ ][A-Z]\b)?)"
+    r"(?![\w-])"
+)
+_DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:19|20)\d\d")
+
+
+def _id_document_value_valid(value: str) -> bool:
+    """5-20 letters and digits, at least 4 of them digits, and not a date or a year."""
+    compact = re.sub(r"[ ./-]", "", value)
+    return 5 <= len(compact) <= 20 and sum(char.isdigit() for char in compact) >= 4 and not _DATE_LIKE.fullmatch(value)
+
+
 _IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
 _IPV6_HINT = re.compile(r"[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:")
@@ -104,8 +269,13 @@ _PHONE = re.compile(
       | [2-9]\d{2}[ ]\d{3}[ ]\d{4}                                         # 555 123 4567
       | 0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}                                   # 07911 123456, 020 7946 0958
     )
+    (?P<ext>[ ]?,?[ ]?(?i:ext(?:ension)?|x)\.?[ ]?[:#]?[ ]?\d{1,6})?          # ext. 12, x123, extension 5
     (?!\w|[.,/:-]\d)""",
     re.X,
+)
+# A 7-digit local number is a phone when an extension follows it ("555-0199 ext. 42").
+_PHONE_LOCAL_EXT = re.compile(
+    r"(?<![\w#$.,/:=-])\d{3}[-. ]\d{4}[ ]?,?[ ]?(?i:ext(?:ension)?)\.?[ ]?[:#]?[ ]?\d{1,6}(?!\w|[.,/:-]\d)"
 )
 _PHONE_CUES = frozenset("call phone tel telephone text txt mobile cell whatsapp number mob".split())
 _PHONE_LOCAL = re.compile(
@@ -149,6 +319,67 @@ _OBFUSCATED_EMAIL = re.compile(
     r"[ ]*(?P<domain>[a-z0-9-]{2,30})[ ]*(?P<dot>[\[({<][ ]*(?:dot|\.)[ ]*[\])}>]|[ ]dot[ ]|[ ]?\.[ ]?)"
     rf"[ ]*(?:{_TLDS})\b"
 )
+# A mail provider named next to the mailbox, the domain left off: "my g-mail is jane.doe88",
+# "gmail: jdoe", "jane.doe88 at gmail", "jdoe @ hotmail" (with a TLD they are emails, above).
+_PROVIDER_NAMES = (
+    r"g[- .]?mail|google[ ]?mail|yahoo(?:[ ]?mail)?|ymail|hot[- ]?mail|outlook|icloud|proton(?:[- ]?mail)?|aol|gmx|"
+    r"yandex|zoho|fastmail|tutanota"
+)
+_PROVIDER_GATE_WORDS = frozenset(
+    "gmail googlemail mail yahoo ymail hotmail hot outlook icloud proton protonmail aol gmx yandex zoho fastmail tutanota".split()
+)
+_HANDLE_TEXT = r"[A-Za-z0-9][\w.+-]{0,40}[A-Za-z0-9]"
+_PROVIDER_THEN_HANDLE = re.compile(
+    rf"(?i)\b(?:my[ ]+(?P<mine>{_PROVIDER_NAMES})(?:[ ]+(?:address|account|id|handle|username|user[ ]name|e-?mail|mail))?"
+    rf"(?:[ ]+is[ ]*:?|[ ]*[:=])|(?P<labelled>{_PROVIDER_NAMES})[ ]*:)[ ]*(?P<handle>{_HANDLE_TEXT})"
+)
+_HANDLE_THEN_PROVIDER = re.compile(
+    rf"(?i)(?<![\w.+@-])(?P<handle>{_HANDLE_TEXT})[ ]*(?P<at>@|[\[({{<][ ]?at[ ]?[\])}}>]|[ ]at[ ]|[ ]on[ ]|[ ]?[\[(]|[ ])[ ]*"
+    rf"(?:{_PROVIDER_NAMES})\b[\])]?"
+    rf"(?P<tld>\.[a-z]{{2,24}}\b|[ ]*(?:\.|dot\b|[\[({{<][ ]?dot[ ]?[\])}}>])[ ]*(?:{_TLDS})\b)?"
+)
+# Words that follow "my gmail is" or precede "at yahoo" without being a mailbox.
+_NOT_MAILBOXES = frozenset(
+    "me us you him her them it i we they this that the a an my your his our their not no full down up broken blocked "
+    "hacked linked connected verified also still fine ok okay same different old new private personal public here "
+    "there below above attached in on being so very too really just now currently disabled suspended locked closed "
+    "deleted gone dead slow better best where what how why when which primary main work business empty spam junk "
+    "back over off out good bad great open active inactive synced mine yours unavailable available weird strange "
+    "secure safe shared only unused outdated fixed set used easy hard everything nothing someone anyone team "
+    "support sales staff office job jobs career intern engineer manager friend friends people folks account "
+    "address inbox email mail login password settings yes done pending todo tbd none required optional supported "
+    "enabled integrated".split()
+)
+_CLAUSE_END = re.compile(r"[ ]*(?:$|[.,;:!?)\n]|(?i:and|or|so|if|thanks|thank|pls|please|for|to|cheers)\b)")
+_MAIL_CUE = re.compile(r"(?i)\b(?:e-?mail|mail|write|contact|reach|ping|message|msg|inbox|address)\b")
+_AMBIGUOUS_PROVIDERS = frozenset({"outlook"})  # "my outlook is optimistic"
+# Letters with a digit, dot or underscore in them: "jane.doe88", "j_smith"; not "v2.1", "2024" or "Node.js".
+_HANDLE_SHAPED = re.compile(
+    r"(?=.*[A-Za-z].*[A-Za-z])(?=.*[\d._])(?!.*\.(?i:js|ts|net|py|io|com|org|php|rb|go)$)[A-Za-z][\w.+-]*[A-Za-z0-9]"
+)
+
+
+def _plausible_mailbox(text: str, match: re.Match[str], *, needs_cue: bool) -> bool:
+    """A handle with a digit, dot, underscore or plus is a mailbox; a plain word must not be a
+    common word or verb form, must end its clause, and (`needs_cue`) follow a mail cue."""
+    handle = match.group("handle")
+    if any(char.isdigit() or char in "._+" for char in handle):
+        return True
+    lowered = handle.lower()
+    if (
+        not handle.isalpha()
+        or len(handle) < 3
+        or lowered in _NOT_MAILBOXES
+        or (len(lowered) >= 5 and lowered.endswith(("ing", "ed")))
+        or not _CLAUSE_END.match(text, match.end())
+    ):
+        return False
+    if not needs_cue:
+        return True
+    clause_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?;\n") + 1
+    return _MAIL_CUE.search(text, clause_start, match.start()) is not None
+
+
 _BRACKETED_AT = re.compile(r"[\[({<] ?at ?[\])}>]")
 _SINGLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _SPACED_CHARS = re.compile(r"(?<![\w@])(?:[A-Za-z0-9@][ .*_-]{1,3}){5,}[A-Za-z0-9@](?![\w@])")
@@ -405,15 +636,20 @@ class RuleClassifier:
         return Classification(scores=scores, spans=[Span(h.start, h.end, h.category, h.label) for h in hits])
 
     def hits(self, text: str) -> list[RuleHit]:
-        """Every rule hit in `text`, sorted by position."""
-        lower = text.lower()
+        """Every rule hit in `text`, sorted by position; rules read the analysis view, spans point into `text`."""
+        view, origin = analysis_view(text)
+        if _LOOKALIKE_HINT.search(view):
+            view = _lookalike_digits_as_digits(view)
+        lower = view.lower()
         words = set(_WORD.findall(lower))
-        hits = _pii_hits(text, lower, words)
-        hits.extend(_contact_hits(text, lower, words))
+        hits = _pii_hits(view, lower, words)
+        hits.extend(_contact_hits(view, lower, words))
         for rule in _rules_to_run(lower, words):
-            for match in rule.pattern.finditer(text):
-                if not (rule.negatable and _negated(text, match.start(), match.end())):
+            for match in rule.pattern.finditer(view):
+                if not (rule.negatable and _negated(view, match.start(), match.end())):
                     hits.append(RuleHit(match.start(), match.end(), rule.category, rule.label, rule.score))
+        if origin is not None:
+            hits = [RuleHit(origin[h.start], origin[h.end - 1] + 1, h.category, h.label, h.score) for h in hits]
         if not text.isascii():
             for match in _HIDDEN_TAG_CHARS.finditer(text):
                 hits.append(RuleHit(match.start(), match.end(), PROMPT_INJECTION, "HIDDEN_TEXT", 0.95))
@@ -456,6 +692,11 @@ def _pii_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
             for match in _SSN_KEYWORD.finditer(text):
                 if not _overlaps(match.start(1), match.end(1), taken):
                     add(match.start(1), match.end(1), "SSN")
+    if not words.isdisjoint(_ID_DOCUMENT_WORDS):
+        for match in _ID_DOCUMENT_NUMBER.finditer(text):
+            start, end = match.span("value")
+            if not _overlaps(start, end, taken) and _id_document_value_valid(match.group("value")):
+                add(start, end, "ID_NUMBER", 0.9)
     if text.count(".") >= 3 and _IPV4_HINT.search(text):
         for match in _IPV4.finditer(text):
             if not _overlaps(match.start(), match.end(), taken) and ipv4_valid(match.group()) and not _has_id_context(text, match.start()):
@@ -466,7 +707,7 @@ def _pii_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
                 add(match.start(), match.end(), "IP")
     if digit_cluster:
         for match in _PHONE.finditer(text):
-            digits = sum(char.isdigit() for char in match.group())
+            digits = sum(char.isdigit() for char in text[match.start() : match.start("ext") if match.group("ext") else match.end()])
             if (
                 8 <= digits <= 15
                 and (digits >= 10 or match.group().startswith("+"))
@@ -474,6 +715,10 @@ def _pii_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
                 and not _has_id_context(text, match.start())
             ):
                 add(match.start(), match.end(), "PHONE", 0.9)
+        if "ext" in words or "extension" in words:
+            for match in _PHONE_LOCAL_EXT.finditer(text):
+                if not _overlaps(match.start(), match.end(), taken) and not _has_id_context(text, match.start()):
+                    add(match.start(), match.end(), "PHONE", 0.85)
         if not _PHONE_CUES.isdisjoint(words):
             for match in _PHONE_LOCAL.finditer(text):
                 if not _overlaps(match.start(1), match.end(1), taken) and not _has_id_context(text, match.start(1)):
@@ -513,6 +758,25 @@ def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
             if plain_word_at and match.group("dot").strip() == "." and not _MAIL_PROVIDER.fullmatch(match.group("domain")):
                 continue  # "find us at example.com" names a website, not a mailbox
             add(match.start(), match.end(), "CONTACT")
+    if not words.isdisjoint(_PROVIDER_GATE_WORDS):
+        for match in _PROVIDER_THEN_HANDLE.finditer(text):
+            provider = (match.group("mine") or match.group("labelled")).lower()
+            # "my gmail is kowalczyk" names its own mailbox; "Gmail: done" in a checklist needs a mail cue
+            if _plausible_mailbox(text, match, needs_cue=match.group("labelled") is not None) and (
+                provider not in _AMBIGUOUS_PROVIDERS or not match.group("handle").isalpha()
+            ):
+                add(match.start("handle"), match.end("handle"), "CONTACT")
+        for match in _HANDLE_THEN_PROVIDER.finditer(text):
+            connector = match.group("at").strip().lower()
+            if connector == "@" and match.group("tld"):
+                continue  # a whole address: EMAIL, or an obfuscated one above
+            if connector in ("", "(", "["):  # "jane.doe88 gmail(.com)", "jdoe88 (gmail)": only a handle-shaped handle
+                if _HANDLE_SHAPED.fullmatch(match.group("handle")) and (
+                    connector or match.group("tld") or _CLAUSE_END.match(text, match.end())
+                ):
+                    add(match.start(), match.end(), "CONTACT")
+            elif _plausible_mailbox(text, match, needs_cue=connector in ("at", "on")):
+                add(match.start(), match.end(), "CONTACT")
     if len(words & _SINGLE_CHARS) >= 4:  # "j o h n @ ...", "5 5 5 1 2 ..." leave single-character words
         for match in _SPACED_CHARS.finditer(text):
             collapsed = _SPACED_SEPARATORS.sub("", match.group())
