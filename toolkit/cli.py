@@ -6,6 +6,8 @@ code 2; anything else is a bug and keeps its traceback (exit 1).
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +15,12 @@ import typer
 from rich.console import Console
 
 from toolkit.errors import UserInputError
+
+# Library chatter that is not for our users: weight-loading and dataset-map bars (training keeps its
+# own progress bar), and bitsandbytes' note about an optional CPU kernel package.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 console = Console()
 err_console = Console(stderr=True)

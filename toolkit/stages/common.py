@@ -179,6 +179,13 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
     Returns final metrics; `train_examples` counts what reached the trainer after TRL's own
     filtering (e.g. length filters), so the manifest can show if anything was dropped there.
     """
+    stage = inputs.stage_dir.name
+    if len(trainer.train_dataset) == 0:
+        raise UserInputError(
+            f"stages.{stage}",
+            f"no training examples left: {len(inputs.train_records)} passed the gate, and TRL dropped the rest "
+            "(longer than max_length?); raise max_length or check the gate report",
+        )
     result = trainer.train(resume_from_checkpoint=inputs.resume_from_checkpoint)
     adapter_dir = inputs.stage_dir / "adapter"
     trainer.save_model(str(adapter_dir))
@@ -188,6 +195,8 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
         "train_loss": float(result.training_loss),
         "train_steps": float(result.global_step),
         "train_examples": float(len(trainer.train_dataset)),
+        # TRL filters examples itself (e.g. the reward trainer drops pairs longer than max_length)
+        "dropped_by_trainer": float(len(inputs.train_records) - len(trainer.train_dataset)),
         "world_size": float(trainer.args.world_size),
     }
     if trainer.eval_dataset is not None and len(trainer.eval_dataset) > 0:
