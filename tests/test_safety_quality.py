@@ -45,7 +45,6 @@ def test_pii_recall_including_obfuscated_forms_is_at_least_95_percent(quality: d
     assert quality["combined"]["pii_recall"] >= 0.95
 
 
-@pytest.mark.xfail(reason="MiniLM + linear head tops out near 0.82 at <=10% false positives; needs more seed data or a stronger tier", strict=False)
 def test_harmful_request_recall_is_at_least_85_percent(quality: dict) -> None:
     assert quality["combined"]["harmful_recall"] >= 0.85
 

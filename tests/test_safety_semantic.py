@@ -14,8 +14,11 @@ from safety.classifiers.semantic import (
     DEFAULT_HEAD_PATH,
     EMBEDDING_MODEL_ID,
     SEED_PATH,
+    CharNgrams,
     Head,
     SemanticClassifier,
+    calibrate,
+    out_of_fold_scores,
     read_labelled_jsonl,
     train_head,
 )
@@ -46,11 +49,13 @@ def _clustered(n_per_label: int, labels: list[str], seed: int = 0) -> tuple[np.n
     return np.asarray(vectors, dtype=np.float32), targets
 
 
-def test_shipped_head_is_plain_json_with_labels_and_embedding_model() -> None:
+def test_shipped_head_is_small_plain_json_with_labels_embedding_model_and_hashing_settings() -> None:
     raw = json.loads(DEFAULT_HEAD_PATH.read_text(encoding="utf-8"))
     assert raw["embedding_model"] == EMBEDDING_MODEL_ID
     assert BENIGN in raw["labels"] and set(HAZARD_IDS) <= set(raw["labels"])
-    assert len(raw["weights"]) == len(raw["labels"]) and len(raw["weights"][0]) == 384
+    assert raw["char_ngrams"]["analyzer"] == "char_wb"
+    assert len(raw["weights"]) == len(raw["labels"]) and len(raw["weights"][0]) == 384 + raw["char_ngrams"]["n_features"]
+    assert DEFAULT_HEAD_PATH.stat().st_size < 5_000_000
 
 
 def test_semantic_flags_harmful_requests_but_not_dangerous_sounding_work(semantic: SemanticClassifier) -> None:
@@ -72,7 +77,7 @@ def test_semantic_scores_every_head_category_but_never_benign(semantic: Semantic
 
 def test_train_head_separates_categories_and_round_trips_through_json(tmp_path: Path) -> None:
     vectors, labels = _clustered(12, ["hate", "privacy"])
-    head = train_head([f"t{i}" for i in range(len(labels))], labels, embeddings=vectors)
+    head = train_head([f"t{i}" for i in range(len(labels))], labels, embeddings=vectors, char_ngrams=None)
     assert head.labels == ["privacy", "hate", BENIGN]  # taxonomy order, benign last
     scores = head.category_scores(vectors)
     predicted = [head.categories[row.argmax()] if row.max() >= 0.5 else BENIGN for row in scores]
@@ -81,6 +86,60 @@ def test_train_head_separates_categories_and_round_trips_through_json(tmp_path: 
     head.save(path)
     loaded = Head.load(path)
     np.testing.assert_allclose(loaded.category_scores(vectors), scores, atol=1e-4)
+
+
+def test_char_ngram_head_reads_the_wording_needs_the_texts_and_round_trips(tmp_path: Path) -> None:
+    # identical embeddings: only the words tell the two labels apart
+    texts = [f"please nukeit the {i} now" for i in range(10)] + [f"please paint the {i} now" for i in range(10)]
+    labels = [["indiscriminate_weapons"]] * 10 + [[]] * 10
+    vectors = np.tile(_clustered(1, [])[0][:1], (20, 1))
+    head = train_head(texts, labels, embeddings=vectors, char_ngrams=CharNgrams(n_features=2**10, weight=3.0), regularization=10.0)
+    scores = head.category_scores(vectors, texts)[:, 0]
+    assert scores[:10].min() > 0.5 > scores[10:].max()
+    with pytest.raises(ValueError, match="pass the texts"):
+        head.category_scores(vectors)
+    head.save(tmp_path / "head.json")
+    loaded = Head.load(tmp_path / "head.json")
+    assert loaded.char_ngrams == head.char_ngrams
+    np.testing.assert_allclose(loaded.category_scores(vectors, texts)[:, 0], scores, atol=1e-3)
+
+
+def test_embedding_only_heads_in_the_first_format_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps({
+        "format": "safety-semantic-head/1", "embedding_model": EMBEDDING_MODEL_ID,
+        "labels": ["hate", BENIGN], "weights": [[0.0] * 384, [0.0] * 384], "bias": [1.0, -1.0],
+    }))
+    head = Head.load(path)
+    assert head.char_ngrams is None
+    assert head.category_scores(np.zeros((1, 384), dtype=np.float32))[0, 0] == pytest.approx(1 / (1 + np.exp(-1)))
+
+
+def test_calibrate_moves_the_chosen_threshold_to_one_half() -> None:
+    vectors, labels = _clustered(8, ["hate", "privacy"])
+    head = train_head(["x"] * len(labels), labels, embeddings=vectors, char_ngrams=None, regularization=0.05)
+    before = head.category_scores(vectors)
+    threshold = float(np.quantile(before, 0.7))
+    after = calibrate(head, threshold).category_scores(vectors)
+    np.testing.assert_array_equal(after >= 0.5, before >= threshold - 1e-6)
+    assert calibrate(head, 0.5).bias == pytest.approx(head.bias)
+
+
+def test_out_of_fold_scores_come_from_heads_that_never_saw_the_texts_group() -> None:
+    # 12 groups, each two copies of one random (structureless) vector: a head that saw a text's
+    # copy would just remember its label; one that saw neither copy can only guess
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(12, 384))
+    vectors = np.repeat(base / np.linalg.norm(base, axis=1, keepdims=True), 2, axis=0).astype(np.float32)
+    labels = [["hate"] if i % 2 else [] for i in range(12) for _ in range(2)]
+    groups = [str(i) for i in range(12) for _ in range(2)]
+    texts = [f"t{i}" for i in range(24)]
+    is_hate = np.array([bool(ls) for ls in labels])
+    seen = train_head(texts, labels, embeddings=vectors, char_ngrams=None, regularization=100.0).category_scores(vectors)[:, 0]
+    assert ((seen >= 0.5) == is_hate).all()
+    unseen = out_of_fold_scores(texts, labels, groups, embeddings=vectors, folds=4, char_ngrams=None, regularization=100.0)
+    assert unseen.shape == (24,)
+    assert ((unseen >= 0.5) == is_hate).mean() < 0.8
 
 
 def test_train_head_leaves_out_categories_with_too_few_examples() -> None:

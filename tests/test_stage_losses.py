@@ -112,7 +112,7 @@ def test_dpo_trainer_loss_changes_exactly_by_the_safety_margin(tiny_model_dir: P
     for precompute in (False, True):
         plain = losses(0.0, precompute)
         with_margin = losses(0.5, precompute)
-        for (loss0, unsafe), (loss_m, _) in zip(plain, with_margin):
+        for (loss0, unsafe), (loss_m, _) in zip(plain, with_margin, strict=False):
             logit = -math.log(math.exp(loss0) - 1)  # invert loss = -log σ(z)
             expected = -math.log(sigmoid(logit - 0.5 * unsafe))
             assert loss_m == pytest.approx(expected, rel=1e-4)

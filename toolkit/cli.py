@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(safety_app, name="safety")
 
 SetOption = Annotated[
-    Optional[list[str]], typer.Option("--set", help="Override a recipe value: key.path=value (YAML-typed).")
+    list[str] | None, typer.Option("--set", help="Override a recipe value: key.path=value (YAML-typed).")
 ]
 
 
@@ -107,7 +107,7 @@ FormatOption = Annotated[
     ),
 ]
 SplitNameOption = Annotated[
-    Optional[str], typer.Option("--split", help="Split to read from a Hugging Face dataset (default: its only split, or train).")
+    str | None, typer.Option("--split", help="Split to read from a Hugging Face dataset (default: its only split, or train).")
 ]
 
 
@@ -164,7 +164,7 @@ def data_convert(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output preference JSONL (written atomically).")],
     use_case: Annotated[
-        Optional[str], typer.Option("--use-case", help="Use case for rows that do not name one (default: general).")
+        str | None, typer.Option("--use-case", help="Use case for rows that do not name one (default: general).")
     ] = None,
     fmt: FormatOption = "auto",
 ) -> None:
@@ -348,18 +348,18 @@ def safety_classify(
 
 # ---------------------------------------------------------------- training
 StagesOption = Annotated[
-    Optional[str], typer.Option("--stages", help="Comma-separated subset of sft,reward,cost,dpo,eval (default: the recipe's enabled stages).")
+    str | None, typer.Option("--stages", help="Comma-separated subset of sft,reward,cost,dpo,eval (default: the recipe's enabled stages).")
 ]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the latest (or --run-id) run: skip unchanged stages, resume from checkpoints.")]
-OutputDirOption = Annotated[Optional[Path], typer.Option("--output-dir", help="Where runs go (default: the recipe's output_dir, 'runs').")]
-RunIdOption = Annotated[Optional[str], typer.Option("--run-id", help="Name of the run folder (default: a timestamp).")]
+OutputDirOption = Annotated[Path | None, typer.Option("--output-dir", help="Where runs go (default: the recipe's output_dir, 'runs').")]
+RunIdOption = Annotated[str | None, typer.Option("--run-id", help="Name of the run folder (default: a timestamp).")]
 
 
 def _run(recipe: Path, stages: list[str] | None, resume: bool, output_dir: Path | None, overrides: list[str] | None, run_id: str | None) -> None:
+    import os
+
     from toolkit.pipeline import run_pipeline
     from toolkit.report import print_run_summary
-
-    import os
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     prefix = f"[rank {os.environ.get('RANK', '0')}] " if world > 1 else ""

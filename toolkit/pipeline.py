@@ -21,7 +21,6 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.data.io import RawFailure, atomic_write_json, atomic_write_text, read_records, write_jsonl
-from toolkit.data.schema import PreferencePair, SFTConversation
 from toolkit.errors import UserInputError
 from toolkit.recipe import Recipe, load_recipe, recipe_to_yaml
 

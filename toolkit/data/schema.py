@@ -7,7 +7,7 @@ messages (TRL's conversational format); both pass through to TRL unchanged.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,7 +34,7 @@ class Message(_Record):
         return value
 
 
-Turns = Union[str, list[Message]]
+Turns = str | list[Message]
 
 
 def _check_turns(value: Turns) -> Turns:
@@ -143,7 +143,7 @@ class PromptRecord(_Record):
     _turns = field_validator("prompt")(_check_turns)
 
 
-Record = Union[PreferencePair, SFTConversation, QAItem, PromptRecord]
+Record = PreferencePair | SFTConversation | QAItem | PromptRecord
 
 RECORD_TYPES: dict[str, type[_Record]] = {
     "preference": PreferencePair,

@@ -44,6 +44,50 @@ def bf16_supported() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
+def cpu_bf16_supported() -> bool:
+    """Native bf16 matmuls on this CPU (AVX512-BF16 / AMX); without them bf16 is emulated and slower."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def cpu_mixed_precision(recipe: Recipe) -> bool:
+    """Whether a CPU run trains under bf16 autocast (fp32 master weights, LoRA deltas summed in fp32).
+
+    Measured in bench/RESULTS.md: on a bf16-capable CPU the adapters train to the same fp32-evaluated
+    loss as fp32, faster. On a GPU the recipe's `dtype` decides instead.
+    """
+    if accelerator_kind() == "cuda":
+        return False
+    if recipe.model.precision == "auto":
+        return cpu_bf16_supported()
+    return recipe.model.precision == "bf16-mixed"
+
+
+def add_lora_deltas_in_fp32(model: Any) -> int:
+    """Make every LoRA layer add its delta to an fp32 copy of the base output while bf16 autocast is on.
+
+    Why: under autocast the base layer's output is already on the bf16 grid, so a young adapter's delta
+    (smaller than half a bf16 step) rounds straight back to the same value; the weights still train,
+    but the forward (and every logged loss) cannot see them. Returns how many layers were hooked.
+    """
+    from peft.tuners.lora.layer import Linear as LoraLinear
+
+    def upcast(_module: Any, _inputs: Any, output: Any) -> Any:
+        if isinstance(output, torch.Tensor) and output.dtype == torch.bfloat16 and torch.is_autocast_enabled("cpu"):
+            return output.float()
+        return None
+
+    hooked = 0
+    for module in model.modules():
+        if isinstance(module, LoraLinear) and not getattr(module, "_toolkit_fp32_delta", False):
+            module.base_layer.register_forward_hook(upcast)
+            module._toolkit_fp32_delta = True
+            hooked += 1
+    return hooked
+
+
 def build_trl_config(
     config_cls: type[ConfigT],
     recipe: Recipe,
@@ -75,9 +119,10 @@ def build_trl_config(
         "save_total_limit": 2,
         "warmup_steps": settings.warmup_ratio if settings.warmup_ratio < 1 else 0,
         "max_length": settings.max_length,
-        # CPU-safe defaults (TRL's are tuned for GPUs): no bf16 flag without bf16 hardware, and no
-        # activation checkpointing, which only trades speed for memory that small models do not need.
-        "bf16": bool(on_gpu and wants_bf16 and bf16_supported()),
+        # CPU-safe defaults (TRL's are tuned for GPUs): bf16 autocast only where it measurably wins
+        # (cpu_mixed_precision), and no activation checkpointing, which only trades speed for memory
+        # that small models do not need.
+        "bf16": bool(on_gpu and wants_bf16 and bf16_supported()) or cpu_mixed_precision(recipe),
         "activation_checkpointing": False,
         "gradient_checkpointing": False,
         "use_cpu": not on_gpu,
@@ -186,6 +231,8 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
             f"no training examples left: {len(inputs.train_records)} passed the gate, and TRL dropped the rest "
             "(longer than max_length?); raise max_length or check the gate report",
         )
+    if trainer.args.bf16 and accelerator_kind() == "cpu":
+        add_lora_deltas_in_fp32(trainer.model)
     result = trainer.train(resume_from_checkpoint=inputs.resume_from_checkpoint)
     adapter_dir = inputs.stage_dir / "adapter"
     trainer.save_model(str(adapter_dir))
