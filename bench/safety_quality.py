@@ -52,7 +52,7 @@ def main() -> None:
             *(f"{tier[metric]:.3f}" for tier in result["by_classifier"].values()),
             f"{value:.3f}", ("yes" if bar.passed(value) else "[red]NO[/red]") if bar else "",
         )
-    Console().print(table)
+    Console(width=max(140, Console().width)).print(table)
     refusal = result["refusal"]
     print(f"refusal detector: precision {refusal['precision']:.3f}, recall {refusal['recall']:.3f}")
     print(f"({time.perf_counter() - started:.1f} s)")
