@@ -963,18 +963,15 @@ def run_eval_stage(
     """The pipeline's `eval` stage: evaluate, write metrics.json and samples.jsonl, log to W&B,
     record the manifest entry. Only rank 0 evaluates."""
     from toolkit.data.io import atomic_write_json, write_jsonl
-    from toolkit.pipeline import _now, is_main_process
+    from toolkit.pipeline import is_main_process, stage_status
     from toolkit.tracking import Tracker
 
     if not is_main_process():
         return None
     out = run.stage_dir("eval")
-    entry = run.stage("eval")
-    entry.clear()
-    entry.update({"status": "running", "started_at": _now()})
-    run.save()
+    run.stage("eval").clear()
     components = components or default_components(run.recipe, run.root, run.manifest)
-    try:
+    with stage_status(run, "eval") as entry:
         with Tracker(run.recipe, "eval", run.root, run.run_id) as tracker:
             result = evaluate(run.recipe, run.root, run.manifest, components, on_event)
             atomic_write_json(out / "metrics.json", result.metrics)
@@ -982,23 +979,15 @@ def run_eval_stage(
             tracker.log_summary(result.metrics)
             if result.samples:
                 tracker.log_samples("eval/samples", _table_rows(result.samples))
-            wandb_dir = str(tracker.run_path) if tracker.run_path else None
-    except BaseException as exc:
-        entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": _now()})
-        run.save()
-        raise
-    entry.update(
-        {
-            "status": "completed",
-            "finished_at": _now(),
-            "metrics": result.metrics,
-            "suites": {name: outcome.to_json() for name, outcome in result.suites.items()},
-            "artifacts": {"metrics": str(out / "metrics.json"), "samples": str(out / "samples.jsonl")},
-            "timings": result.timings,
-            "wandb_run_dir": wandb_dir,
-        }
-    )
-    run.save()
+        entry.update(
+            {
+                "metrics": result.metrics,
+                "suites": {name: outcome.to_json() for name, outcome in result.suites.items()},
+                "artifacts": {"metrics": str(out / "metrics.json"), "samples": str(out / "samples.jsonl")},
+                "timings": result.timings,
+                "wandb_run_dir": str(tracker.run_path) if tracker.run_path else None,
+            }
+        )
     done = [name for name, outcome in result.suites.items() if outcome.status == "completed"]
     on_event(f"eval: done ({', '.join(done) or 'no suite ran'}) -> {out / 'metrics.json'}")
     return result

@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -278,6 +279,23 @@ def selected_stages(recipe: Recipe, requested: Sequence[str] | None) -> list[str
     return enabled + (["eval"] if recipe.eval.enabled else [])
 
 
+@contextmanager
+def stage_status(run: Run, name: str) -> Iterator[dict[str, Any]]:
+    """Mark a manifest entry running, then completed or failed (with the error type), saving each time."""
+    entry = run.stage(name)
+    entry.update({"status": "running", "started_at": _now()})
+    entry.pop("error", None)
+    run.save()
+    try:
+        yield entry
+    except BaseException as exc:
+        entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": _now()})
+        run.save()
+        raise
+    entry.update({"status": "completed", "finished_at": _now()})
+    run.save()
+
+
 def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
     """Settings errors that would otherwise surface minutes into a run: fail before anything starts."""
     from toolkit.models import bnb_config
@@ -324,9 +342,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
         shutil.rmtree(stage_dir / "checkpoints")  # inputs changed: old checkpoints do not apply
     entry.update(
         {
-            "status": "running",
             "fingerprint": fingerprint,
-            "started_at": _now(),
             "resumed_from": checkpoint,
             "input_hashes": {
                 "data": data.summary.get("sha256"),
@@ -338,10 +354,9 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
             "data_split": data.summary,
         }
     )
-    run.save()
     on_event(f"{stage}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
     train_started = time.perf_counter()
-    try:
+    with stage_status(run, stage) as entry:
         with Tracker(run.recipe, stage, run.root, run.run_id, enabled_on_this_rank=is_main_process()) as tracker:
             tracker.log_gate_report(gate_report.get("train", {}), name="gate_train")
             inputs = StageInputs(
@@ -355,27 +370,18 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
             )
             metrics = _stage_runner(stage)(run.recipe, inputs)
             tracker.log_summary({f"final/{k}": v for k, v in metrics.items()})
-            wandb_dir = str(tracker.run_path) if tracker.run_path else None
-    except BaseException as exc:
-        entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": _now()})
-        run.save()
-        raise
-    entry.update(
-        {
-            "status": "completed",
-            "finished_at": _now(),
-            "metrics": metrics,
-            "artifacts": {
-                "adapter": str(adapter),
-                "gated_train": str(stage_dir / "gate" / "train" / "kept.jsonl"),
-                "quarantine_train": str(stage_dir / "gate" / "train" / "quarantine.jsonl"),
-            },
-            "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
-            "wandb_run_dir": wandb_dir,
-        }
-    )
-    entry.pop("error", None)
-    run.save()
+        entry.update(
+            {
+                "metrics": metrics,
+                "artifacts": {
+                    "adapter": str(adapter),
+                    "gated_train": str(stage_dir / "gate" / "train" / "kept.jsonl"),
+                    "quarantine_train": str(stage_dir / "gate" / "train" / "quarantine.jsonl"),
+                },
+                "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
+                "wandb_run_dir": str(tracker.run_path) if tracker.run_path else None,
+            }
+        )
     on_event(f"{stage}: done, loss {metrics.get('train_loss', float('nan')):.4f}")
 
 
