@@ -374,7 +374,7 @@ def test_samples_and_manifest_entry_record_every_generation(constructed: Any) ->
     assert saved["status"] == "completed"
     assert saved["metrics"] == metrics_of(run)
     assert all(outcome == {"status": "completed"} for outcome in saved["suites"].values())
-    assert Path(saved["artifacts"]["samples"]).exists() and saved["timings"]["total_s"] >= 0
+    assert (run.root / saved["artifacts"]["samples"]).exists() and saved["timings"]["total_s"] >= 0
     assert events[-1].startswith("eval: done")
 
 
@@ -583,7 +583,7 @@ def test_eval_stage_on_a_tiny_run_writes_every_suites_metrics(tiny_evaluated_run
     assert all(0.0 <= metrics[k] <= 1.0 for k in expected - counts)
     assert entry["status"] == "completed" and set(entry["suites"]) == set(SUITES)
     assert all(outcome["status"] == "completed" for outcome in entry["suites"].values())
-    assert entry["wandb_run_dir"] and Path(entry["wandb_run_dir"]).exists()
+    assert entry["wandb_run_dir"] and (tiny_evaluated_run["run_dir"] / entry["wandb_run_dir"]).exists()
 
 
 def test_eval_samples_of_a_tiny_run_hold_both_models_generations(tiny_evaluated_run: dict[str, Any]) -> None:

@@ -39,7 +39,7 @@ def test_every_stage_completes_and_the_manifest_says_so(trained_run: tuple[Path,
     for stage in STAGES:
         entry = data["stages"][stage]
         assert entry["status"] == "completed", stage
-        assert Path(entry["artifacts"]["adapter"], "adapter_config.json").exists()
+        assert (run_dir / entry["artifacts"]["adapter"] / "adapter_config.json").exists()
         assert entry["metrics"]["train_steps"] == 2
         assert set(entry["input_hashes"]) >= {"data", "gated_train", "gated_eval"}
         assert entry["timings"]["train_s"] > 0
@@ -91,7 +91,7 @@ def test_wandb_offline_run_holds_metrics_and_config_but_no_pii(trained_run: tupl
 
     _, run_dir = trained_run
     wandb_dir = manifest(run_dir)["stages"]["dpo"]["wandb_run_dir"]
-    offline = read_offline_run(Path(wandb_dir))
+    offline = read_offline_run(run_dir / wandb_dir)
     assert offline.group == "tiny" and offline.job_type == "dpo"
     assert any("train/loss" in step for step in offline.history)
     assert offline.config["recipe"]["stages"]["dpo"]["safety_margin"] == 1.0

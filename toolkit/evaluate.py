@@ -983,9 +983,9 @@ def run_eval_stage(
             {
                 "metrics": result.metrics,
                 "suites": {name: outcome.to_json() for name, outcome in result.suites.items()},
-                "artifacts": {"metrics": str(out / "metrics.json"), "samples": str(out / "samples.jsonl")},
+                "artifacts": {"metrics": "eval/metrics.json", "samples": "eval/samples.jsonl"},
                 "timings": result.timings,
-                "wandb_run_dir": str(tracker.run_path) if tracker.run_path else None,
+                "wandb_run_dir": str(tracker.run_path.relative_to(run.root)) if tracker.run_path else None,
             }
         )
     done = [name for name, outcome in result.suites.items() if outcome.status == "completed"]

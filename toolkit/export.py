@@ -19,7 +19,7 @@ def policy_adapters(run_dir: Path) -> list[Path]:
     for stage in ("sft", "dpo"):
         entry = manifest.get("stages", {}).get(stage, {})
         if entry.get("status") == "completed":
-            adapters.append(Path(entry["artifacts"]["adapter"]))
+            adapters.append(run_dir / entry["artifacts"]["adapter"])  # relative to the run folder
     return adapters
 
 

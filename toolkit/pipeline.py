@@ -325,7 +325,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
     init_adapter = None
     upstream = None
     if stage == "dpo" and run.manifest.get("stages", {}).get("sft", {}).get("status") == "completed":
-        init_adapter = Path(run.manifest["stages"]["sft"]["artifacts"]["adapter"])
+        init_adapter = run.root / run.manifest["stages"]["sft"]["artifacts"]["adapter"]
         upstream = run.manifest["stages"]["sft"]["fingerprint"]
     fingerprint = stage_fingerprint(run, stage, train, eval_, upstream)
     stage_dir = run.stage_dir(stage)
@@ -373,13 +373,13 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
         entry.update(
             {
                 "metrics": metrics,
-                "artifacts": {
-                    "adapter": str(adapter),
-                    "gated_train": str(stage_dir / "gate" / "train" / "kept.jsonl"),
-                    "quarantine_train": str(stage_dir / "gate" / "train" / "quarantine.jsonl"),
+                "artifacts": {  # relative to the run folder, so a run can be moved or copied
+                    "adapter": f"{stage}/adapter",
+                    "gated_train": f"{stage}/gate/train/kept.jsonl",
+                    "quarantine_train": f"{stage}/gate/train/quarantine.jsonl",
                 },
                 "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
-                "wandb_run_dir": str(tracker.run_path) if tracker.run_path else None,
+                "wandb_run_dir": str(tracker.run_path.relative_to(run.root)) if tracker.run_path else None,
             }
         )
     on_event(f"{stage}: done, loss {metrics.get('train_loss', float('nan')):.4f}")

@@ -13,6 +13,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+EVAL_HEADLINES = (
+    "reward/accuracy",
+    "win_rate",
+    "safety/violation_rate/base",
+    "safety/violation_rate/tuned",
+    "over_refusal/base",
+    "over_refusal/tuned",
+    "rag/misleading_context/tuned",
+)
 HEADLINE_METRICS = (
     "train_loss",
     "eval_loss",
@@ -27,29 +36,28 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
 
 
 def print_run_summary(run_dir: Path, console: Console) -> None:
-    """One row per stage: status, gate counts, headline metrics, where its outputs are."""
+    """One row per stage (status, gate counts, headline metrics), then where everything was written."""
     manifest = read_manifest(run_dir)
     table = Table(title=f"run {manifest['recipe']} / {manifest['run_id']}")
-    for column in ("stage", "status", "gate kept / input", "quarantined", "metrics", "output"):
-        table.add_column(column)
+    for column in ("stage", "status", "kept / gated", "quarantined", "headline metrics"):
+        table.add_column(column, overflow="fold")
     for name, entry in manifest.get("stages", {}).items():
         gate = entry.get("gate", {}).get("train", {})
         metrics = entry.get("metrics", {})
-        shown = ", ".join(f"{k}={metrics[k]:.3f}" for k in HEADLINE_METRICS if k in metrics)
-        if name == "eval":
-            shown = ", ".join(
-                f"{k}={v:.3f}" for k, v in list(metrics.items())[:6] if isinstance(v, int | float)
-            )
+        keys = EVAL_HEADLINES if name == "eval" else HEADLINE_METRICS
+        shown = "\n".join(f"{k} {metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), int | float))
         table.add_row(
             name,
-            entry.get("status", "?"),
+            entry.get("status", "?") + (" (skipped: unchanged)" if "skipped_at" in entry else ""),
             f"{gate.get('kept', '-')} / {gate.get('input', '-')}" if gate else "-",
             str(gate.get("quarantined", "-")) if gate else "-",
             shown or "-",
-            str(run_dir / name),
         )
     console.print(table)
-    console.print(f"manifest: {run_dir / 'manifest.json'}")
+    console.print(f"run folder: {run_dir}  (manifest.json, <stage>/adapter, <stage>/gate, eval/, wandb/)")
+    report = run_dir / "eval" / "metrics.json"
+    if report.exists():
+        console.print(f"eval metrics: {report}")
 
 
 # ---------------------------------------------------------------- eval summary (terminal)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,18 +20,6 @@ from toolkit.errors import UserInputError
 from toolkit.recipe import Recipe, StageSettings
 
 ConfigT = TypeVar("ConfigT")
-
-
-@dataclass
-class StageResult:
-    """What a stage hands to the pipeline's manifest."""
-
-    stage: str
-    output_dir: Path
-    adapter_dir: Path | None
-    metrics: dict[str, float] = field(default_factory=dict)
-    gate_report: dict[str, Any] = field(default_factory=dict)
-    wandb_run_dir: str | None = None
 
 
 def accelerator_kind() -> str:
