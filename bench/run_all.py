@@ -37,6 +37,12 @@ class Benchmark:
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("Overhead: toolkit stage vs bare TRL", "overhead.py", ("--steps", "4", "--reps", "3"), 360),
     Benchmark("CPU profile: toolkit defaults vs TRL defaults", "cpu_profile.py", ("--steps", "5", "--reps", "3"), 300),
+    Benchmark(
+        "CPU profile at the demo's batch size",
+        "cpu_profile.py",
+        ("--steps", "5", "--reps", "2", "--batch", "4", "--max-length", "256"),
+        300,
+    ),
     Benchmark("Reference log-probs", "ref_logprobs.py", ("--reps", "2"), 150),
     Benchmark("SFT packing vs padding", "packing.py", ("--reps", "2"), 120),
     Benchmark(
@@ -45,7 +51,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("--quick", "--pairs", "2", "--max-length", "128", "--steps", "4"),
         270,
     ),
-    Benchmark("Safety gate throughput", "gate_throughput.py", ("--stream-n", "200000"), 150, fallback_args=()),
+    Benchmark("Safety gate throughput", "gate_throughput.py", ("--stream-n", "1000000"), 420, fallback_args=()),
     Benchmark("Safety classifier quality", "safety_quality.py", (), 120),
 )
 

@@ -149,3 +149,34 @@ def test_two_cpu_processes_train_and_only_rank_zero_writes(tiny_model_dir: Path,
     assert "[rank 1] dpo: done" in result.stderr and "[rank 0] dpo: done" in result.stderr
     wandb_runs = list((run_dir / "wandb").glob("offline-run-*"))
     assert len(wandb_runs) == 1  # rank 1 logged nothing
+
+
+def test_export_merges_sft_and_dpo_adapters_into_a_standalone_model(
+    trained_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from toolkit.export import load_policy
+
+    _, run_dir = trained_run
+    out = tmp_path / "exported"
+    result = CliRunner().invoke(app, ["export", str(run_dir), "--merge", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "model.safetensors").exists() and (out / "tokenizer_config.json").exists()
+    assert not (out / "adapter_config.json").exists()
+    exported = AutoModelForCausalLM.from_pretrained(out).eval()
+    policy, tokenizer = load_policy(run_dir)
+    ids = tokenizer("Write a short proposal for a Shopify redesign.", return_tensors="pt").input_ids
+    with torch.no_grad():
+        assert torch.allclose(exported(ids).logits, policy.eval()(ids).logits, atol=1e-4)
+    from toolkit.recipe import load_recipe
+
+    base = AutoModelForCausalLM.from_pretrained(load_recipe(run_dir / "recipe.resolved.yaml").model.name)
+    with torch.no_grad():
+        assert not torch.allclose(exported(ids).logits, base.eval()(ids).logits, atol=1e-4)
+
+
+def test_export_of_a_folder_that_is_not_a_run_is_a_user_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["export", str(tmp_path), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "not a run folder" in result.stderr
