@@ -126,7 +126,7 @@ def open_run(recipe: Recipe, output_dir: Path | None, resume: bool, run_id: str 
     if is_main_process():
         root.mkdir(parents=True, exist_ok=True)
     manifest.setdefault("recipe", recipe.name)
-    manifest.setdefault("run_id", run_id)
+    manifest["run_id"] = run_id  # the folder name, also for a copied run resumed under a new name
     manifest.setdefault("created_at", _now())
     manifest["toolkit_version"] = __version__
     manifest["recipe_sha256"] = sha256_json(recipe.model_dump(mode="json"))

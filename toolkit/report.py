@@ -125,7 +125,7 @@ def read_run_view(run_dir: Path) -> RunView:
         if metrics_path.is_file()
         else dict(manifest.get("stages", {}).get("eval", {}).get("metrics", {}))
     )
-    label = f"{manifest.get('recipe', run_dir.parent.name)}/{manifest.get('run_id', run_dir.name)}"
+    label = f"{manifest.get('recipe', run_dir.parent.name)}/{run_dir.name}"  # the folder: copies and renames stay distinct
     curves = {
         stage: training_curves(run_dir / stage, manifest.get("stages", {}).get(stage, {}))
         for stage in TRAINING_STAGES
