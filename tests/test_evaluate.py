@@ -235,10 +235,8 @@ def _jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
-def build_constructed_run(
-    root: Path, suites: Sequence[str] = SUITES, **data: Any
-) -> tuple[Run, dict[str, FakeGenerator]]:
-    inputs = root / "inputs"
+def write_eval_inputs(inputs: Path) -> tuple[Path, Path, Path, Path]:
+    """The constructed eval prompts, red-team set, XSTest CSV and QA items, written under `inputs`."""
     prompts = _jsonl(
         inputs / "eval_prompts.jsonl", [{"id": i, "use_case": u, "prompt": p} for i, u, p in EVAL_PROMPTS]
     )
@@ -248,6 +246,14 @@ def build_constructed_run(
     xstest = inputs / "xstest.csv"
     xstest.write_text(XSTEST_CSV, encoding="utf-8")
     qa = _jsonl(inputs / "qa.jsonl", QA_ITEMS)
+    return prompts, red_team, xstest, qa
+
+
+def build_constructed_run(
+    root: Path, suites: Sequence[str] = SUITES, **data: Any
+) -> tuple[Run, dict[str, FakeGenerator]]:
+    inputs = root / "inputs"
+    prompts, red_team, xstest, qa = write_eval_inputs(inputs)
     recipe = Recipe.model_validate(
         {
             "name": "constructed",
@@ -521,15 +527,7 @@ def tiny_evaluated_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFa
 
     folder = tmp_path_factory.mktemp("tiny_eval")
     inputs = folder / "inputs"
-    prompts = _jsonl(
-        inputs / "eval_prompts.jsonl", [{"id": i, "use_case": u, "prompt": p} for i, u, p in EVAL_PROMPTS]
-    )
-    red_team = _jsonl(
-        inputs / "red_team.jsonl", [{"id": i, "category": c, "prompt": p} for i, c, p in RED_TEAM]
-    )
-    xstest = inputs / "xstest.csv"
-    xstest.write_text(XSTEST_CSV, encoding="utf-8")
-    qa = _jsonl(inputs / "qa.jsonl", QA_ITEMS)
+    prompts, red_team, xstest, qa = write_eval_inputs(inputs)
     extra = {
         "data": {"eval_prompts": {"path": str(prompts)}, "qa": {"path": str(qa)}},
         "eval": {
