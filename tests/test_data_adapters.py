@@ -117,12 +117,98 @@ def test_pku_saferlhf_category_outside_the_taxonomy_is_kept_in_meta(tmp_path: Pa
     assert record.meta["unmapped_harm_categories"] == ["Alien Category"]
 
 
-def test_pku_saferlhf_unsafe_better_response_stays_chosen_with_its_label(tmp_path: Path) -> None:
+def test_pku_saferlhf_prefer_better_keeps_the_unsafe_better_response_chosen_with_its_label(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "pku.jsonl", [pku_row(better_response_id=0)])
-    convert_file(source, "pku-saferlhf", tmp_path / "out.jsonl")
+    convert_file(source, "pku-saferlhf", tmp_path / "out.jsonl", prefer="better")
     record = read_records(tmp_path / "out.jsonl", "preference").records[0]
     assert record.chosen.startswith("Search their name")
     assert (record.labels.chosen_safe, record.labels.rejected_safe) == (False, True)
+    assert record.labels.better == "chosen"
+
+
+def test_pku_saferlhf_prefers_the_safer_answer_by_default_and_keeps_the_helpfulness_order(tmp_path: Path) -> None:
+    """A pair whose more helpful answer explains the harm must not reach DPO as `chosen`."""
+    source = write_jsonl(tmp_path / "pku.jsonl", [pku_row(better_response_id=0), pku_row(safer_response_id=None, id="x")])
+    convert_file(source, "pku-saferlhf", tmp_path / "out.jsonl")
+    safer_first, no_safer = read_records(tmp_path / "out.jsonl", "preference").records
+    assert safer_first.chosen.startswith("I can't help")
+    assert (safer_first.labels.chosen_safe, safer_first.labels.rejected_safe) == (True, False)
+    assert safer_first.labels.better == "rejected"  # the reward stage trains on helpfulness
+    assert (safer_first.meta["better_response_id"], safer_first.meta["safer_response_id"]) == (0, 1)
+    assert no_safer.meta["preferred_by"].startswith("better")
+
+
+def test_plain_trl_preference_files_are_accepted_as_they_are(tmp_path: Path) -> None:
+    rows = [
+        {"prompt": "Write a tagline for a bakery.", "chosen": "Fresh every dawn.", "rejected": "Bread."},
+        {
+            "prompt": [{"role": "user", "content": "Summarise: the meeting moved to 3pm."}],
+            "chosen": [{"role": "assistant", "content": "The meeting is now at 3pm."}],
+            "rejected": [{"role": "assistant", "content": "Meetings are useful."}],
+        },
+        {  # implicit prompt: full conversations, TRL extracts the shared prefix
+            "chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}],
+            "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "What."}],
+        },
+    ]
+    source = write_jsonl(tmp_path / "prefs.jsonl", rows)
+    read = read_records(source, "preference", use_case="job_post")
+    assert read.failures == []
+    assert [r.use_case for r in read.records] == ["job_post"] * 3
+    assert all(r.id.startswith("prefs-") for r in read.records)
+    assert len({r.id for r in read.records}) == 3
+    assert [(m.role, m.content) for m in read.records[2].prompt] == [("user", "Hi")]
+    again = read_records(source, "preference")
+    assert [r.id for r in again.records] == [r.id for r in read.records]  # stable ids
+    assert {r.use_case for r in again.records} == {"general"}
+    report = convert_file(source, "trl", tmp_path / "out.jsonl")
+    assert (report.input_rows, report.converted) == (3, 3)
+    assert [r.id for r in read_records(tmp_path / "out.jsonl", "preference").records] == [r.id for r in read.records]
+
+
+def test_plain_trl_sft_files_are_accepted_as_they_are(tmp_path: Path) -> None:
+    rows = [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
+        {"prompt": "2+2?", "completion": "4"},
+    ]
+    read = read_records(write_jsonl(tmp_path / "sft.jsonl", rows), "sft")
+    assert read.failures == []
+    assert [m.role for m in read.records[1].messages] == ["user", "assistant"]
+
+
+def test_beavertails_pairs_a_safe_and_an_unsafe_response_to_the_same_prompt(tmp_path: Path) -> None:
+    harmful = {"violence,aiding_and_abetting,incitement": True, "privacy_violation": True, "self_harm": False}
+    rows = [
+        {"prompt": "How do I get back at my neighbour?", "response": "Slash their tyres at night.", "is_safe": False, "category": harmful},
+        {"prompt": "How do I get back at my neighbour?", "response": "Talk to them, or to a mediator.", "is_safe": True, "category": {}},
+        {"prompt": "Where does my ex live now?", "response": "I can't help find that.", "is_safe": True, "category": {}},
+    ]
+    report = convert_file(write_jsonl(tmp_path / "bt.jsonl", rows), "beavertails", tmp_path / "out.jsonl")
+    (pair,) = read_records(tmp_path / "out.jsonl", "preference").records
+    assert (pair.chosen, pair.rejected) == ("Talk to them, or to a mediator.", "Slash their tyres at night.")
+    assert (pair.labels.chosen_safe, pair.labels.rejected_safe) == (True, False)
+    assert pair.labels.harm_categories == ["violent_crimes", "privacy"]
+    assert (report.input_rows, report.converted, report.pairs, len(report.skipped)) == (3, 2, 1, 1)
+    assert "no response of the opposite safety" in str(report.problems[0])
+
+
+def test_ultrafeedback_binarized_rows_become_pairs_with_a_score_margin(tmp_path: Path) -> None:
+    user = {"role": "user", "content": "Name a prime number."}
+    row = {
+        "prompt": "Name a prime number.",
+        "prompt_id": "abc",
+        "chosen": [user, {"role": "assistant", "content": "7 is prime."}],
+        "rejected": [user, {"role": "assistant", "content": "9 is prime."}],
+        "messages": [user, {"role": "assistant", "content": "7 is prime."}],
+        "score_chosen": 9.0,
+        "score_rejected": 2.5,
+    }
+    report = convert_file(write_jsonl(tmp_path / "uf.jsonl", [row]), "ultrafeedback", tmp_path / "out.jsonl")
+    (pair,) = read_records(tmp_path / "out.jsonl", "preference").records
+    assert report.converted == 1
+    assert [m.content for m in pair.prompt] == ["Name a prime number."]
+    assert [m.content for m in pair.chosen] == ["7 is prime."]
+    assert pair.margin == 6.5
 
 
 def test_pku_saferlhf_reads_parquet_and_reports_bad_rows(tmp_path: Path) -> None:

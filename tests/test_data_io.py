@@ -111,7 +111,7 @@ def test_record_with_several_bad_fields_reports_each(tmp_path: Path) -> None:
     path.write_bytes(jsonl_bytes({"id": "x", "prompt": "p", "chosen": "", "rejected": "r", "extra": 1}))
     result = read_records(path, "preference")
     assert len(result.failures) == 1
-    assert {(p.line, p.field) for p in result.problems} == {(1, "use_case"), (1, "chosen"), (1, "extra")}
+    assert {(p.line, p.field) for p in result.problems} == {(1, "chosen"), (1, "extra")}  # use_case defaults (TRL files have none)
 
 
 def test_bom_and_blank_lines_are_tolerated_and_lines_stay_physical(tmp_path: Path) -> None:
@@ -184,10 +184,10 @@ def test_parquet_reports_rows_by_index(tmp_path: Path) -> None:
 def test_saved_hugging_face_dataset_is_read_from_its_folder(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     folder = tmp_path / "saved"
-    datasets.Dataset.from_list([pair("a"), pair("b", id=None)]).save_to_disk(str(folder))
+    datasets.Dataset.from_list([pair("a"), pair("b", chosen=None)]).save_to_disk(str(folder))
     result = read_records(folder, "preference")
     assert [r.id for r in result.records] == ["a"]
-    assert [(p.line, p.unit, p.field) for p in result.problems] == [(2, "row", "id")]
+    assert [(p.line, p.unit, p.field) for p in result.problems] == [(2, "row", "chosen")]
 
 
 def test_hub_id_offline_is_a_clear_user_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -163,22 +163,31 @@ def data_convert(
     file: DataFileArgument,
     source: Annotated[
         str,
-        typer.Option("--from", help="Input layout: [bold]hh-rlhf[/bold], [bold]pku-saferlhf[/bold] or [bold]csv[/bold] (flat columns prompt, chosen, rejected, ...)."),
+        typer.Option(
+            "--from",
+            help="Input layout: [bold]trl[/bold] (plain prompt/chosen/rejected), [bold]hh-rlhf[/bold], [bold]pku-saferlhf[/bold], "
+            "[bold]beavertails[/bold] (prompt, response, is_safe, category), [bold]ultrafeedback[/bold] (binarized) or [bold]csv[/bold] (flat columns).",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output preference JSONL (written atomically).")],
     use_case: Annotated[
         str | None, typer.Option("--use-case", help="Use case for rows that do not name one (default: general).")
     ] = None,
     fmt: FormatOption = "auto",
+    prefer: Annotated[
+        str,
+        typer.Option("--prefer", help="PKU-SafeRLHF order: [bold]safer[/bold] (safety preference, for DPO) or [bold]better[/bold] (helpfulness); the other is kept in labels.better."),
+    ] = "safer",
 ) -> None:
-    """Convert HH-RLHF, PKU-SafeRLHF or flat CSV rows into preference records, keeping safety labels."""
+    """Convert TRL, HH-RLHF, PKU-SafeRLHF, BeaverTails, UltraFeedback or flat CSV rows into preference records, keeping safety labels."""
     from toolkit.data.adapters import convert_file
 
-    report = convert_file(file, source, out, use_case=use_case, fmt=fmt)
+    report = convert_file(file, source, out, use_case=use_case, fmt=fmt, prefer=prefer)
     for problem in report.problems:
         typer.echo(f"warning: {problem} (row skipped)", err=True)
     skipped = f", skipped {len(report.skipped)} (kept in {report.skipped_path})" if report.skipped else ""
-    typer.echo(f"converted {report.converted} of {report.input_rows} rows{skipped} -> {report.out_path}")
+    pairs = f" into {report.pairs} pairs" if report.pairs != report.converted else ""
+    typer.echo(f"converted {report.converted} of {report.input_rows} rows{pairs}{skipped} -> {report.out_path}")
     if report.input_rows and not report.converted:
         typer.echo(f"error: {file}: no row could be converted from {source}", err=True)
         raise typer.Exit(2)

@@ -156,7 +156,7 @@ def load_and_split(run: Run, kind: str) -> SplitData:
     source = getattr(run.recipe.data, kind)
     if source is None:
         raise UserInputError(f"data.{kind}", f"the recipe enables a stage that needs `data.{kind}.path`")
-    read = read_records(source.path, kind, source.format, source.split)
+    read = read_records(source.path, kind, source.format, source.split, use_case=run.recipe.use_case)
     split_settings = run.recipe.data.split
     result = split_records(read.records, kind, split_settings.eval_fraction, split_settings.seed)
     removed = [dict(item) if isinstance(item, dict) else _as_dict(item) for item in result.removed]

@@ -10,6 +10,7 @@ gate can quarantine the record verbatim. Line numbers are the 1-based physical l
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import tempfile
@@ -441,13 +442,67 @@ def validation_problems(exc: ValidationError, data: dict[str, Any], shown: str, 
     return problems
 
 
+# ---------------------------------------------------------------- TRL's plain formats, as they are
+DEFAULT_USE_CASE = "general"
+
+
+def derived_id(stem: str, data: dict[str, Any]) -> str:
+    """A stable id for a row that has none: the file's stem and a hash of the row's content."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return f"{stem}-{digest[:12]}"
+
+
+def _common_prefix(chosen: list[Any], rejected: list[Any]) -> int:
+    count = 0
+    for a, b in zip(chosen, rejected, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+def with_derived_fields(data: dict[str, Any], kind: str, stem: str, use_case: str | None) -> dict[str, Any]:
+    """Fill what TRL's dataset formats do not carry, so any file `trl dpo` / `trl sft` reads works here.
+
+    - `id`: from the file stem and a content hash (stable across runs and reorderings);
+    - `use_case`: the recipe's, else `general`;
+    - preference rows in TRL's implicit-prompt form (`chosen` / `rejected` full conversations, no
+      `prompt`): the shared leading messages become the prompt;
+    - SFT rows in TRL's prompt-completion form become `messages`.
+    Rows that already have these fields are returned unchanged.
+    """
+    if kind not in ("preference", "sft", "prompt") or not isinstance(data, dict):
+        return data
+    filled = dict(data)
+    if kind == "preference" and "prompt" not in filled:
+        chosen, rejected = filled.get("chosen"), filled.get("rejected")
+        if isinstance(chosen, list) and isinstance(rejected, list):
+            shared = _common_prefix(chosen, rejected)
+            if 0 < shared < min(len(chosen), len(rejected)):
+                filled["prompt"], filled["chosen"], filled["rejected"] = chosen[:shared], chosen[shared:], rejected[shared:]
+    if kind == "sft" and "messages" not in filled and "prompt" in filled and "completion" in filled:
+        prompt, completion = filled.pop("prompt"), filled.pop("completion")
+        prompt = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        completion = [{"role": "assistant", "content": completion}] if isinstance(completion, str) else completion
+        if isinstance(prompt, list) and isinstance(completion, list):
+            filled["messages"] = [*prompt, *completion]
+    if "id" not in filled:
+        filled["id"] = derived_id(stem, data)
+    if "use_case" not in filled:
+        filled["use_case"] = use_case or DEFAULT_USE_CASE
+    return filled
+
+
 def iter_records(
-    path: str | Path, kind: str, fmt: str = "auto", split: str | None = None
+    path: str | Path, kind: str, fmt: str = "auto", split: str | None = None, use_case: str | None = None
 ) -> Iterator[Record | RawFailure]:
-    """Validated records and failures in file order, streaming; a repeated id fails its second occurrence."""
+    """Validated records and failures in file order, streaming; a repeated id fails its second occurrence.
+
+    Rows in TRL's plain formats (no `id`, no `use_case`) get them derived (`with_derived_fields`)."""
     model = record_type(kind)
     concrete = detect_format(path, fmt)
     shown = str(path)
+    stem = Path(str(path).rstrip("/")).stem or "row"
     seen_ids: set[str] = set()  # ids only, so memory stays small on very large files
     tabular = concrete != "jsonl"
     for row in iter_rows(path, concrete, split):
@@ -455,6 +510,7 @@ def iter_records(
             yield row
             continue
         data, cell_problems = _parse_cells(row.data, shown, row) if tabular else (row.data, [])
+        data = with_derived_fields(data, kind, stem, use_case)
         problems = list(cell_problems)
         record = None
         if not problems:
@@ -481,11 +537,13 @@ def iter_records(
         yield RawFailure(row.line, row.raw, problems[0], problems[1:])
 
 
-def read_records(path: str | Path, kind: str, fmt: str = "auto", split: str | None = None) -> ReadResult:
+def read_records(
+    path: str | Path, kind: str, fmt: str = "auto", split: str | None = None, use_case: str | None = None
+) -> ReadResult:
     """All records and failures of a file in memory (use iter_records for very large files)."""
     records: list[Any] = []
     failures: list[RawFailure] = []
-    for item in iter_records(path, kind, fmt, split):
+    for item in iter_records(path, kind, fmt, split, use_case):
         (failures if isinstance(item, RawFailure) else records).append(item)
     return ReadResult(records, failures)
 

@@ -64,11 +64,20 @@ class Annotator(_Record):
 
 
 class SafetyLabels(_Record):
-    """Human safety labels; they take precedence over classifiers in the gates."""
+    """Safety labels. `chosen_safe` / `rejected_safe` are human labels and win over classifiers in the
+    gates; `prompt_harmful` / `prompt_categories` describe the request (set by a dataset or by the
+    gate) and never remove a record on their own: the answer that would be learned decides."""
 
     chosen_safe: bool | None = None
     rejected_safe: bool | None = None
     harm_categories: list[str] = Field(default_factory=list)
+    prompt_harmful: bool | None = Field(None, description="the prompt (or an earlier turn, or a retrieved passage) asks for harm")
+    prompt_categories: list[str] = Field(default_factory=list, description="taxonomy categories found in the prompt")
+    better: Literal["chosen", "rejected"] | None = Field(
+        None,
+        description="which answer the helpfulness preference picks, when the pair is ordered by safety "
+        "(PKU-SafeRLHF --prefer safer); the reward stage trains on this order, as Safe-RLHF does",
+    )
 
 
 class PreferencePair(_Record):
@@ -86,6 +95,9 @@ class PreferencePair(_Record):
     rejected_unsafe: bool | None = Field(
         default=None, description="Set by the safety gate: the rejected answer is unsafe (DPO safety margin)."
     )
+    chosen_unsafe: bool | None = Field(
+        default=None, description="Set by the reward/cost gates when both answers are unsafe and the pair is kept."
+    )
     meta: dict[str, Any] = Field(default_factory=dict)
 
     _turns = field_validator("prompt", "chosen", "rejected")(_check_turns)
@@ -102,6 +114,7 @@ class SFTConversation(_Record):
     use_case: str
     messages: list[Message]
     source: Literal["human", "synthetic"] = "human"
+    labels: SafetyLabels | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("messages")
