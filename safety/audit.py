@@ -110,26 +110,50 @@ def write_gate_outputs(result: GateResult, out_dir: str | Path) -> None:
         atomic_write_json(out / REPORT_FILE, result.report.model_dump(mode="json"))
 
 
+def split_lines(raw: str) -> list[str]:
+    """Lines split on "\n" only (a trailing "\r" dropped): Unicode separators such as U+2028,
+    U+0085 or a lone "\r" are characters of a text, not line ends. A final newline ends the
+    last line rather than starting an empty one."""
+    lines = raw.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def read_texts(path: str | Path) -> list[str]:
-    """Texts for `toolkit safety classify --file`: one per line, or JSONL objects with a `text` field
-    (a file whose first non-blank line is a JSON object is read as JSONL). Blank lines are skipped."""
+    """Texts for `toolkit safety classify --file`: one text per line, every line (a blank line is an
+    empty text, so N lines give N results), or JSONL objects with a `text` field (a file whose first
+    non-blank line is a JSON object is read as JSONL; there blank lines are skipped)."""
+    return [text for text, _ in read_text_records(path)]
+
+
+def read_text_records(path: str | Path) -> list[tuple[str, str | None]]:
+    """(text, prompt) pairs: JSONL objects may carry a `prompt` for classifying a response in context."""
     shown = str(path)
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        raw = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise UserInputError(shown, "file not found") from None
+    except IsADirectoryError:
+        raise UserInputError(shown, "is a directory, not a file") from None
     except UnicodeDecodeError as exc:
         raise UserInputError(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
-    if not numbered or not numbered[0][1].lstrip().startswith("{"):
-        return [line for _, line in numbered]
-    texts = []
-    for number, line in numbered:
+    lines = split_lines(raw.removeprefix("\ufeff"))
+    first = next((line for line in lines if line.strip()), "")
+    if not first.lstrip().startswith("{"):
+        return [(line, None) for line in lines]
+    records: list[tuple[str, str | None]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UserInputError(f"{shown}:{number}", f"invalid JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise UserInputError(f"{shown}:{number}: text", "expected a JSON object with a string `text` field")
-        texts.append(data["text"])
-    return texts
+        prompt = data.get("prompt")
+        if prompt is not None and not isinstance(prompt, str):
+            raise UserInputError(f"{shown}:{number}: prompt", "must be a string when given")
+        records.append((data["text"], prompt))
+    return records

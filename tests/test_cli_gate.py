@@ -75,12 +75,29 @@ def test_classify_jsonl_prints_one_object_per_input_in_order(tmp_path: Path, rec
     result = runner.invoke(app, ["safety", "classify", "--file", str(texts), "--format", "jsonl", "--recipe", str(recipe)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [row["text"] for row in rows] == ["validate the email field", "write to ana@mail.pt or pay me outside the platform", "you stupid idiot"]
-    assert all(set(row) == {"text", "scores", "flagged", "spans"} for row in rows)
+    assert [row["text"] for row in rows] == [
+        "validate the email field", "", "write to ana@mail.pt or pay me outside the platform", "you stupid idiot"
+    ]
+    assert all({"text", "scores", "flagged", "spans"} <= set(row) for row in rows)
     assert rows[0]["flagged"] == [] and rows[0]["spans"] == []
-    assert rows[1]["flagged"] == ["off_platform", "pii"]
-    assert rows[1]["spans"][0] == {"start": 9, "end": 20, "category": "pii", "label": "EMAIL"}
-    assert rows[2]["flagged"] == ["toxicity"] and rows[2]["scores"]["toxicity"] >= 0.5
+    assert rows[1]["flagged"] == []  # a blank line is an empty text, still a result
+    assert rows[2]["flagged"] == ["off_platform", "pii"]
+    assert rows[2]["spans"][0] == {"start": 9, "end": 20, "category": "pii", "label": "EMAIL"}
+    assert rows[3]["flagged"] == ["toxicity"] and rows[3]["scores"]["toxicity"] >= 0.5
+
+
+def test_classify_gives_one_result_per_line_whatever_the_unicode_separators(tmp_path: Path, recipe: Path) -> None:
+    """Regression: a 666-line file gave 669 results (lines were also split on U+2028, U+0085, lone CR)."""
+    lines = ["first\u2028still the first", "second\x85still the second", "third\rstill the third", "fourth\u2029end", "", "x" * 1_000_000]
+    texts = tmp_path / "texts.txt"
+    texts.write_bytes(("\r\n".join(lines[:2]) + "\n" + "\n".join(lines[2:]) + "\n").encode("utf-8"))
+    result = runner.invoke(app, ["safety", "classify", "--file", str(texts), "--format", "jsonl", "--recipe", str(recipe)])
+    assert result.exit_code == 0, result.output
+    out_lines = result.stdout.split("\n")
+    assert out_lines[-1] == ""
+    rows = [json.loads(line) for line in out_lines[:-1]]
+    assert [row["text"] for row in rows] == lines
+    assert all(set(row["flagged"]) <= {"toxicity"} for row in rows)
 
 
 def test_classify_reads_jsonl_files_with_a_text_field(tmp_path: Path, recipe: Path) -> None:

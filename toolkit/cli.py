@@ -343,7 +343,9 @@ def safety_classify(
     verdicts = classify_texts([text] if text is not None else read_texts(file), config)  # type: ignore[arg-type]
     if output_format == "jsonl":
         for verdict in verdicts:
-            typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+            # Line separators JSON leaves raw are escaped, so one output line is one result for any reader.
+            line = json.dumps(verdict.to_json(), ensure_ascii=False)
+            typer.echo(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085"))
         return
     table = Table("#", "text", "flagged", "top scores", "spans", box=box.SIMPLE_HEAD)
     for number, verdict in enumerate(verdicts, start=1):

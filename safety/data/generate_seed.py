@@ -16,17 +16,24 @@ import random
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "seed.jsonl"
-RNG = random.Random(1234)
+SEED = 1234
+
+
+def content_rng(*content: object) -> random.Random:
+    """A generator seeded by what it draws from, so each draw is the same on every run and in
+    every process, whatever was drawn before it (no shared module-level state)."""
+    return random.Random(f"{SEED}:" + json.dumps(content, sort_keys=True, ensure_ascii=False))
 
 
 def fill(templates: list[str], slots: dict[str, list[str]], count: int) -> list[str]:
-    """`count` distinct texts from templates with {slot} fills chosen at random."""
+    """`count` distinct texts from templates with {slot} fills chosen at random (deterministically)."""
+    rng = content_rng(templates, slots, count)
     seen: set[str] = set()
     attempts = 0
     while len(seen) < count and attempts < count * 50:
         attempts += 1
-        template = RNG.choice(templates)
-        text = template.format(**{k: RNG.choice(v) for k, v in slots.items() if "{" + k + "}" in template})
+        template = rng.choice(templates)
+        text = template.format(**{k: rng.choice(v) for k, v in slots.items() if "{" + k + "}" in template})
         seen.add(text[0].upper() + text[1:])
     return sorted(seen)
 
@@ -461,7 +468,7 @@ HARMFUL_PURPOSE: list[tuple[str, str]] = [
     for action in actions
     for purpose in purposes
 ]
-HARMFUL_PURPOSE = RNG.sample(HARMFUL_PURPOSE, 70)
+HARMFUL_PURPOSE = content_rng(HARMFUL_PURPOSE).sample(HARMFUL_PURPOSE, 70)
 
 BENIGN_HARD = [
     # code and ops that sound violent
@@ -1155,13 +1162,14 @@ def typo(text: str, rng: random.Random) -> str:
 
 def framed(texts: list[str], count: int, frames: list[str]) -> list[tuple[str, str]]:
     """`count` (base text, framed or typo'd variant) pairs, chosen deterministically."""
-    picked = RNG.sample(texts, min(count, len(texts)))
+    rng = content_rng(texts, count, frames)
+    picked = rng.sample(texts, min(count, len(texts)))
     out = []
     for base in picked:
-        if RNG.random() < 0.25:
-            out.append((base, typo(base, RNG)))
+        if rng.random() < 0.25:
+            out.append((base, typo(base, rng)))
         else:
-            frame = RNG.choice(frames)
+            frame = rng.choice(frames)
             out.append((base, frame.format(text=base, low=lowercase_first(base))))
     return out
 
@@ -1360,7 +1368,7 @@ def grouped_records() -> list[dict]:
     benign_bases = BENIGN_HARD + BENIGN_ON_TOPIC + BENIGN_DANGEROUS_SOUNDING
     for base, variant in framed(benign_bases, 110, FRAMES):
         add([variant], [], base)
-    RNG.shuffle(rows)
+    content_rng(len(rows)).shuffle(rows)
     return rows
 
 
