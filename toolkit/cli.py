@@ -51,10 +51,15 @@ recipe_app = typer.Typer(help="Validate and show recipes.", no_args_is_help=True
 data_app = typer.Typer(help="Validate, inspect, convert and split data files.", no_args_is_help=True)
 models_app = typer.Typer(help="Resolve and prepare base models (the embedded default works offline).", no_args_is_help=True)
 safety_app = typer.Typer(help="Run and train the safety classifiers.", no_args_is_help=True)
+annotate_app = typer.Typer(
+    help="Human-in-the-loop: a local web app to rank, write and blind-judge answers; exports feed the next run.",
+    no_args_is_help=True,
+)
 app.add_typer(recipe_app, name="recipe")
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(safety_app, name="safety")
+app.add_typer(annotate_app, name="annotate")
 
 SetOption = Annotated[
     list[str] | None, typer.Option("--set", help="Override a recipe value: key.path=value (YAML-typed).")
@@ -454,6 +459,120 @@ def compare_command(
     from toolkit.report import write_comparison
 
     console.print(f"wrote [bold]{write_comparison(run_dirs, out)}[/bold]")
+
+
+# ---------------------------------------------------------------- annotate
+DbOption = Annotated[Path, typer.Option("--db", help="The annotation database (SQLite, created if missing).")]
+
+
+@annotate_app.command("serve")
+def annotate_serve(
+    tasks: Annotated[Path | None, typer.Argument(help="Task JSONL to load first (rank / write / study tasks, or preference pairs).")] = None,
+    db: DbOption = Path("annotations.sqlite"),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    overlap: Annotated[int, typer.Option("--overlap", help="Annotators per newly loaded task (2+ gives agreement).")] = 2,
+    max_per_minute: Annotated[int, typer.Option("--max-per-minute", help="Submissions one annotator may make per minute.")] = 30,
+) -> None:
+    """Serve the annotation app (log in with a token from `toolkit annotate add-annotator`)."""
+    from toolkit.annotate.app import AppSettings, serve
+    from toolkit.annotate.store import Store
+    from toolkit.annotate.tasks import iter_task_file
+
+    if max_per_minute < 1:
+        raise UserInputError("--max-per-minute", "must be at least 1")
+    store = Store(db)
+    if tasks is not None:
+        added, existing = store.add_tasks(iter_task_file(tasks), overlap)
+        err_console.print(f"loaded {added} new tasks from {tasks} ({existing} already there)", highlight=False)
+    if not store.annotators():
+        err_console.print("note: no annotator yet; create one with `toolkit annotate add-annotator ID --db ...`", highlight=False)
+    err_console.print(f"serving {db} on http://{host}:{port}/ (Ctrl-C stops; confirmed submissions are saved)", highlight=False)
+    serve(db, host, port, AppSettings(max_submissions_per_minute=max_per_minute))
+
+
+@annotate_app.command("add-annotator")
+def annotate_add_annotator(
+    annotator_id: Annotated[str, typer.Argument(metavar="ID", help="A pseudonymous id (e.g. fl-117), not a name or e-mail.")],
+    db: DbOption = Path("annotations.sqlite"),
+    expertise: Annotated[str | None, typer.Option("--expertise", help="Domain expertise recorded with every judgement (e.g. ecommerce).")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="May open the admin page (progress, agreement, quarantine).")] = False,
+) -> None:
+    """Create an annotator and print their login token (shown once; only its hash is stored)."""
+    from toolkit.annotate.store import Store
+
+    token = Store(db).add_annotator(annotator_id, expertise, is_admin=admin)
+    err_console.print(f"annotator {annotator_id} created; give them this token (it is not shown again):", highlight=False)
+    typer.echo(token)
+
+
+@annotate_app.command("from-run")
+def annotate_from_run(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with eval/samples.jsonl.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Task JSONL to write (load it with `annotate serve`).")] = Path("study_tasks.jsonl"),
+    suite: Annotated[list[str] | None, typer.Option("--suite", help="Eval suites whose samples to use (default: win_rate).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many prompts.")] = None,
+) -> None:
+    """Blind user-study tasks (base vs tuned answers) from a run's eval samples."""
+    from toolkit.annotate.tasks import study_tasks_from_run
+    from toolkit.data.io import write_jsonl
+
+    tasks = study_tasks_from_run(run_dir, tuple(suite or ["win_rate"]), limit)
+    write_jsonl(out, tasks)
+    typer.echo(f"wrote {len(tasks)} study tasks -> {out}")
+
+
+@annotate_app.command("export")
+def annotate_export(
+    db: DbOption = Path("annotations.sqlite"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL; conversations, quarantine, report and study results are written beside it.")] = Path("pairs.jsonl"),
+    sft_out: Annotated[Path | None, typer.Option("--sft-out", help="SFT conversations JSONL (default: <out>.sft.jsonl).")] = None,
+    recipe: RecipeOption = None,
+) -> None:
+    """Export judgements as canonical records, after the safety gate (PII redacted, unsafe text quarantined)."""
+    from safety.audit import load_safety_config
+    from toolkit.annotate.export import export_annotations
+    from toolkit.annotate.store import Store
+
+    if not db.is_file():
+        raise UserInputError(str(db), "no such annotation database")
+    report = export_annotations(Store(db), out, sft_out, load_safety_config(recipe))
+    typer.echo(
+        f"{report.judgements} judgements: {report.exported_judgements} exported ({report.preference_records} pairs, "
+        f"{report.sft_records} conversations, {report.redacted} redacted), {report.quarantined_judgements} quarantined, "
+        f"{report.not_a_pair} ties or both bad, {report.study_judgements} user-study"
+    )
+    for name, path in report.paths.items():
+        typer.echo(f"  {name}: {path}")
+
+
+@annotate_app.command("export-labelstudio")
+def annotate_export_labelstudio(
+    db: DbOption = Path("annotations.sqlite"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Label Studio task JSON (its labeling config goes beside it).")] = Path("labelstudio.json"),
+) -> None:
+    """Tasks and annotations as Label Studio JSON (raw, before the safety gate: for your own Label Studio)."""
+    from toolkit.annotate.labelstudio import export_labelstudio
+    from toolkit.annotate.store import Store
+
+    if not db.is_file():
+        raise UserInputError(str(db), "no such annotation database")
+    tasks, annotations = export_labelstudio(Store(db), out)
+    typer.echo(f"wrote {tasks} tasks with {annotations} annotations -> {out}")
+
+
+@annotate_app.command("import-labelstudio")
+def annotate_import_labelstudio(
+    file: Annotated[Path, typer.Argument(help="A Label Studio JSON export.")],
+    db: DbOption = Path("annotations.sqlite"),
+    overlap: Annotated[int, typer.Option("--overlap", help="Annotators per newly loaded task.")] = 2,
+) -> None:
+    """Load Label Studio tasks and their annotations into the annotation database."""
+    from toolkit.annotate.labelstudio import import_labelstudio
+    from toolkit.annotate.store import Store
+
+    counts = import_labelstudio(Store(db), file, overlap)
+    typer.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ class Judgement:
     kind: str
     choice: str | None  # rank/study: "first" / "second" (task order, not screen order), "tie", "both_bad"
     swapped: bool
-    harm_categories: list[str]
+    harm_categories: dict[str, list[str]]  # "first" / "second" (task order) -> categories ticked
     rationale: str | None
     answer: str | None
     created_at: str
@@ -264,7 +264,7 @@ class Store:
         task: AnnotationTask,
         swapped: bool,
         choice: str | None,
-        harm_categories: list[str],
+        harm_categories: dict[str, list[str]],
         rationale: str | None,
         answer: str | None,
     ) -> int | None:
@@ -280,6 +280,34 @@ class Store:
                 return int(cursor.lastrowid or 0)
         except sqlite3.IntegrityError:
             return None
+
+    def import_judgement(
+        self, annotator_id: str, task: AnnotationTask, choice: str | None, harm_categories: dict[str, list[str]],
+        rationale: str | None, answer: str | None, created_at: str | None = None,
+    ) -> bool:
+        """Record a judgement made elsewhere (Label Studio) with its hand-out, so the task is never
+        handed to that annotator again; False if they already judged it."""
+        with self.transaction() as db:
+            exists = db.execute(
+                "SELECT 1 FROM judgements WHERE task_id = ? AND annotator_id = ?", (task.id, annotator_id)
+            ).fetchone()
+            if exists:
+                return False
+            db.execute(
+                "INSERT OR IGNORE INTO assignments (task_id, annotator_id, swapped, assigned_at) VALUES (?, ?, 0, ?)",
+                (task.id, annotator_id, now_iso()),
+            )
+            db.execute(
+                "INSERT INTO judgements (task_id, annotator_id, kind, choice, swapped, harm_categories, rationale, "
+                "answer, created_at, created_ts) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+                (task.id, annotator_id, task.kind, choice, json.dumps(harm_categories), rationale, answer,
+                 created_at or now_iso(), time.time()),
+            )
+        return True
+
+    def has_annotator(self, annotator_id: str) -> bool:
+        with self.connect() as db:
+            return db.execute("SELECT 1 FROM annotators WHERE id = ?", (annotator_id,)).fetchone() is not None
 
     def judgements(self, annotator_id: str | None = None) -> list[Judgement]:
         query = ("SELECT id, task_id, annotator_id, kind, choice, swapped, harm_categories, rationale, answer, created_at "
