@@ -103,6 +103,7 @@ class RunView:
     metrics: dict[str, Any]
     curves: dict[str, dict[str, list[tuple[float, float]]]]  # stage -> series name -> (step, value)
     samples: list[dict[str, Any]]
+    user_study: dict[str, Any] | None = None  # eval/user_study.json, written by `toolkit annotate export`
 
 
 def read_run_view(run_dir: Path) -> RunView:
@@ -130,8 +131,10 @@ def read_run_view(run_dir: Path) -> RunView:
         stage: training_curves(run_dir / stage, manifest.get("stages", {}).get(stage, {}))
         for stage in TRAINING_STAGES
     }
+    study_path = run_dir / "eval" / "user_study.json"
+    user_study = json.loads(study_path.read_text(encoding="utf-8")) if study_path.is_file() else None
     return RunView(
-        run_dir, label, manifest, metrics, {s: c for s, c in curves.items() if c}, _first_samples(run_dir)
+        run_dir, label, manifest, metrics, {s: c for s, c in curves.items() if c}, _first_samples(run_dir), user_study
     )
 
 
@@ -295,6 +298,43 @@ def _metrics_table(runs: list[RunView]) -> str:
     return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _study_row(name: str, summary: dict[str, Any]) -> str:
+    from html import escape
+
+    low, high = summary.get("interval_95") or (None, None)
+    cells = [summary.get("judgements"), summary.get("tuned_wins"), summary.get("base_wins"),
+             (summary.get("ties") or 0) + (summary.get("both_bad") or 0), summary.get("win_rate")]
+    shown = "".join(f'<td class="num">{escape(format_metric(v))}</td>' for v in cells)
+    interval = f"{format_metric(low)} – {format_metric(high)}" if low is not None else "–"
+    return f"<tr><td>{escape(name)}</td>{shown}<td class=\"num\">{escape(interval)}</td></tr>"
+
+
+def _user_study_section(runs: list[RunView]) -> str:
+    """People's blind judgements of tuned vs base (`toolkit annotate`), per annotator and overall."""
+    from html import escape
+
+    studied = [run for run in runs if run.user_study]
+    if not studied:
+        return ("<p>No user study for these runs: <code>toolkit annotate from-run RUN_DIR</code>, annotate, then "
+                "<code>toolkit annotate export</code> writes <code>eval/user_study.json</code>.</p>")
+    tables = []
+    for run in studied:
+        study = run.user_study or {}
+        rows = [
+            _study_row(f"{name} · {info['expertise']}" if info.get("expertise") else name, info)
+            for name, info in study.get("annotators", {}).items()
+        ]
+        rows.append(_study_row("overall", study.get("overall", {})).replace("<tr>", '<tr class="overall">', 1))
+        tables.append(
+            f"<h3>{escape(run.label)} · {escape(str(study.get('prompts', '?')))} prompts</h3>"
+            "<table><thead><tr><th>annotator</th><th>judgements</th><th>tuned wins</th><th>base wins</th>"
+            "<th>ties / both bad</th><th>win rate</th><th>95 % interval</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="meta">{escape(str(study.get("method", "")))}</p>'
+        )
+    return "".join(tables)
+
+
 def _suites_table(runs: list[RunView]) -> str:
     from html import escape
 
@@ -416,7 +456,7 @@ thead th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular
 td.skipped{color:#8a6d00}td.completed{color:#116329}img{max-width:100%}
 .sample{border:1px solid #ddd;border-radius:6px;padding:8px;margin:8px 0}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}pre{white-space:pre-wrap;font-size:12px;margin:4px 0}
-.meta{color:#57606a;font-size:12px}h4{margin:4px 0;font-size:13px}
+.meta{color:#57606a;font-size:12px}h4{margin:4px 0;font-size:13px}tr.overall td{font-weight:600}
 """
 
 
@@ -439,6 +479,7 @@ def render_comparison(runs: list[RunView]) -> str:
         f"<title>Run comparison: {escape(', '.join(run.label for run in runs))}</title><style>{_STYLE}</style></head><body>"
         f"<h1>Run comparison</h1><ul>{summary}</ul>"
         f"<h2>Win rate, violations, over-refusal</h2>{_rate_charts(runs)}"
+        f"<h2>User study (blind, people)</h2>{_user_study_section(runs)}"
         f"<h2>Eval suites</h2>{_suites_table(runs)}"
         f"<h2>Training curves</h2>{_curve_charts(runs)}"
         f"<h2>Metrics</h2>{_metrics_table(runs)}"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from toolkit.data.schema import Turns, normalise_text, turns_text
 from toolkit.errors import UserInputError, ValidationErrors
@@ -35,10 +35,10 @@ class AnnotationTask(BaseModel):
     kind: TaskKind
     use_case: str = "general"
     prompt: Turns
-    responses: list[str] | None = Field(default=None, description="rank: exactly two responses")
+    responses: list[str] | None = Field(default=None, validate_default=True, description="rank: exactly two responses")
     draft: str | None = Field(default=None, description="write: an optional draft the writer may edit")
-    base: str | None = Field(default=None, description="study: the base model's answer")
-    tuned: str | None = Field(default=None, description="study: the tuned model's answer")
+    base: str | None = Field(default=None, validate_default=True, description="study: the base model's answer")
+    tuned: str | None = Field(default=None, validate_default=True, description="study: the tuned model's answer")
     meta: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("prompt")
@@ -48,17 +48,23 @@ class AnnotationTask(BaseModel):
             raise ValueError("prompt is empty")
         return value
 
-    @model_validator(mode="after")
-    def _fields_of_kind(self) -> AnnotationTask:
-        if self.kind == "rank":
-            if not self.responses or len(self.responses) != 2 or not all(r.strip() for r in self.responses):
-                raise ValueError("a rank task needs `responses`: two non-empty answers")
-            if normalise_text(self.responses[0]) == normalise_text(self.responses[1]):
-                raise ValueError("the two responses are identical")
-        elif self.kind == "study":
-            if not (self.base and self.base.strip() and self.tuned and self.tuned.strip()):
-                raise ValueError("a study task needs non-empty `base` and `tuned` answers")
-        return self
+    @field_validator("responses")
+    @classmethod
+    def _two_responses(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if info.data.get("kind") != "rank":
+            return value
+        if not value or len(value) != 2 or not all(r.strip() for r in value):
+            raise ValueError("a rank task needs two non-empty answers")
+        if normalise_text(value[0]) == normalise_text(value[1]):
+            raise ValueError("the two responses are identical")
+        return value
+
+    @field_validator("base", "tuned")
+    @classmethod
+    def _study_answer(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") == "study" and not (value and value.strip()):
+            raise ValueError("a study task needs a non-empty answer here")
+        return value
 
     def prompt_text(self) -> str:
         """The prompt as one text (message lists joined by turns) for display."""
