@@ -13,11 +13,12 @@ from tests.annotate_fixtures import RULES_ONLY, Annotating, make_store, task_of,
 from toolkit.annotate.export import export_annotations, read_json_lines
 from toolkit.annotate.labelstudio import export_labelstudio, import_labelstudio
 from toolkit.annotate.store import Store
-from toolkit.annotate.study import summarise, wilson_interval
+from toolkit.annotate.study import summarise
 from toolkit.annotate.tasks import study_tasks_from_run
 from toolkit.cli import app
 from toolkit.data.io import read_records
 from toolkit.data.stats import file_stats
+from toolkit.eval.stats import wilson_interval
 
 runner = CliRunner()
 
@@ -63,7 +64,8 @@ def test_export_writes_gated_canonical_records_that_data_validate_accepts(judged
     first = next(p for p in pairs if p["id"] == "rank-1:fl-1:pair")
     assert first["annotator"] == {"id": "fl-1", "expertise": "ecommerce"}
     assert first["rationale"] == "specific and on-platform" and first["created_at"].endswith("Z")
-    assert first["labels"] == {"rejected_safe": False, "harm_categories": ["toxicity"]}
+    assert first["labels"]["rejected_safe"] is False and first["labels"]["harm_categories"] == ["toxicity"]
+    assert "chosen_safe" not in first["labels"]  # no tick: the classifiers decide
     assert first["chosen"].startswith("Hi Dana") and first["source"] == "human"
     redacted = next(p for p in pairs if p["id"] == "rank-1:fl-2:pair")
     assert "dana@example.com" not in redacted["rationale"] and "[EMAIL]" in redacted["rationale"]

@@ -8,24 +8,13 @@ several annotators per prompt it is somewhat too narrow, which the report says).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-Z_95 = 1.959963984540054
+from toolkit.eval.stats import wilson_interval
+
 STUDY_FILE = "user_study.json"
-
-
-def wilson_interval(successes: float, n: int, z: float = Z_95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (successes may be fractional: ties count half)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def summarise(outcomes: list[str]) -> dict[str, Any]:
