@@ -30,7 +30,7 @@ def labels_in(text: str) -> dict[str, str]:
         ("ship it to 221B Baker Street, London", "ADDRESS", "221B Baker Street, London"),
         ("1600 Pennsylvania Ave NW, Washington, DC 20500", "ADDRESS", "1600 Pennsylvania Ave NW, Washington, DC 20500"),
         ("Hauptstraße 5, 10115 Berlin", "ADDRESS", "Hauptstraße 5, 10115 Berlin"),
-        ("SSN 123-45-6789 on file", "SSN", "123-45-6789"),
+        ("SSN 536-22-1047 on file", "SSN", "536-22-1047"),
         ("my social security number is 123456789", "SSN", "123456789"),
         ("the box is at 203.0.113.7 now", "IP", "203.0.113.7"),
         ("ipv6 2001:db8::8a2e:370:7334 here", "IP", "2001:db8::8a2e:370:7334"),
@@ -101,7 +101,7 @@ def test_redaction_stays_aligned_when_folding_changes_the_text_length() -> None:
 @pytest.mark.parametrize(
     ("text", "covered"),
     [
-        ("my number is +1 4l5 O55 0l98", "+1 4l5 O55 0l98"),
+        ("my number is +1 4l5 55O 0l98", "+1 4l5 55O 0l98"),
         ("ring O2O 79l6 0433 anytime", "O2O 79l6 0433"),
         ("UK mobile O7922 l84305", "O7922 l84305"),
         ("text me 3l2-555-O1O9", "3l2-555-O1O9"),

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from safety.classifiers import pii
 from safety.classifiers.base import Classification, Span
 
 PII = "pii"
@@ -38,6 +39,7 @@ HIRING_DISCRIMINATION = "hiring_discrimination"
 PII_LABELS: frozenset[str] = frozenset(
     {"EMAIL", "PHONE", "ADDRESS", "CARD", "IBAN", "SSN", "ID_NUMBER", "IP", "CONTACT", "HANDLE"}
 )
+CONTACT_LABELS: frozenset[str] = frozenset({"CONTACT", "HANDLE"})  # off_platform evidence, redacted like PII
 
 
 # ---------------------------------------------------------------- analysis view (look-alike characters)
@@ -221,7 +223,7 @@ _DIGIT_CLUSTER = re.compile(r"\d(?:[ ().+-]{0,3}\d){6}")
 _CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?!\d|[.,-]\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_SSN_KEYWORD = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b\D{0,15}?(\d{9}|\d{3} \d{2} \d{4})\b")
+_SSN_KEYWORD = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b\D{0,15}?(\d{9}|\d{3}([ -])\d{2}\2\d{4})\b")
 # Identity-document numbers have no checksum shared across countries, so they need their keyword:
 # "passport no. X1234567", "driver's licence: D123-4567-8901", "tax id 12-3456789". Short acronyms
 # only count in capitals ("TIN", not "tin"); a bare "id" or "license" (order id, software licence)
@@ -282,19 +284,57 @@ _PHONE_LOCAL = re.compile(
     r"(?i)\b(?:call|phone|tel|telephone|text|txt|mobile|cell|whatsapp|number|mob)\b[^\d\n]{0,20}?"
     r"(?<![\d-])(\d{3}[-. ]\d{4})(?![\d-])"
 )
+# USPS street suffixes and their common abbreviations, plus British ones; words that are also common
+# in marketplace prose after a number and a capitalised word ("3 Figma Views"?) are left out.
 _STREET_TYPES = (
-    "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace parkway pkwy "
-    "highway hwy circle cir square sq crescent cres close alley plaza"
+    "street st avenue ave av road rd boulevard blvd lane ln drive dr court ct way place pl terrace ter parkway pkwy "
+    "highway hwy circle cir square sq crescent cres close alley aly plaza plz trail trl mill mills ridge ridges "
+    "stream village villages vista crossing xing port ports rapids shoal shoals harbor harbors harbour pines "
+    "extension extensions loaf fork forks ferry estates estate gardens gardens grove groves heights hollow "
+    "island islands isle junction knoll knolls lakes lake landing lodge manor manors meadow meadows mews mission "
+    "motorway mount mountain neck orchard oval overpass parks passage pike plain plains prairie radial ranch "
+    "rest route row rue shore shores skyway springs spring spur squares stravenue summit throughway trace "
+    "trafficway tunnel turnpike underpass valley valleys viaduct vista ville walk walks wells bypass canyon cape "
+    "causeway cliff cliffs common commons corner corners cove coves creek crest curve dale dam divide expressway expy "
+    "falls field fields flat flats ford fords forest forge fort freeway fwy glen glens green greens haven hill hills "
+    "inlet burg burgs bayou bluff bluffs bottom branch bridge brook brooks gateway locks garden drive drives rise "
+    "gate hts"
 ).split()
 _STREET_TYPE_WORDS = frozenset(_STREET_TYPES)
-_ADDRESS = re.compile(
-    r"(?<![\w#$.,-])\d{1,5}[A-Za-z]?,?[ ]+"
-    r"(?:(?!The\b)[A-Z][a-z]+\.?[ ]+|\d{1,3}(?:st|nd|rd|th)[ ]+|[NSEW]\.?[ ]+){1,4}"
-    rf"(?i:{'|'.join(_STREET_TYPES)})\b\.?(?:[ ]+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?"
-    r"(?:,?[ ]+(?i:apt|apartment|suite|ste|unit|flat)\.?[ ]*#?[\w-]+)?"
-    r"(?:,[ ]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+)?)?"
-    r"(?:,?[ ]*[A-Z]{2}[ ]+\d{5}(?:-\d{4})?)?"
+_STREET_TYPE = rf"(?i:{'|'.join(sorted(set(_STREET_TYPES), key=len, reverse=True))})"
+_NAME_WORD = r"(?:(?!The\b)[A-Z][A-Za-z'’-]+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
+_UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|fl|floor|room|rm)\.?[ ]*#?[\w-]+"
+_CITY_TAIL = (
+    r"(?:,?[ \t]*\n?[ \t]*(?:" + _UNIT + r"[ \t]*,?[ \t]*\n?[ \t]*)?[A-Z][A-Za-z'’-]+(?:[ ][A-Z][A-Za-z'’-]+){0,2}"
+    r"(?:,?[ ]*(?:[A-Z]{2}[ ]+\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}))?)?"
 )
+_ADDRESS = re.compile(
+    r"(?<![\w#$.,-])(?:(?i:flat|studio|apartment|unit|suite)[ ]+\d{1,4}[A-Za-z]?,?[ \t]*\n?[ \t]*(?:\d{1,5}[A-Za-z]?,?[ ]+)?"
+    r"|\d{1,5}[A-Za-z]?,?[ ]+)"
+    rf"(?:{_NAME_WORD}[ ]+){{1,4}}"
+    rf"{_STREET_TYPE}\b\.?(?:[ ]+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?"
+    rf"(?:,?[ \t]*\n?[ \t]*{_UNIT})?"
+    + _CITY_TAIL
+)
+# French, Spanish, Italian and Portuguese street words, which come before the street's name.
+_ROMANCE_STREET_WORDS = frozenset(
+    "rue avenue boulevard bd chemin allée impasse quai cours calle avenida avda carrer plaza paseo camino ronda "
+    "via viale piazza corso vicolo rua travessa largo praça".split()
+)
+_ROMANCE_STREET = (
+    r"(?:(?i:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|cours|calle|avenida|avda\.?|carrer|plaza|paseo|camino|"
+    r"ronda|rua|travessa|largo|praça)|Via|Viale|Piazza|Corso|Vicolo)"
+)
+_ROMANCE_NAME = (
+    r"(?:(?:de|del|de la|des|du|da|do|dos|das|di|della|dei|delle|degli|le|la|les|l['’]|d['’])[ ]*)*"
+    r"[A-ZÀ-Þ][\w'’.-]*(?:[ ]+(?:(?:de|del|des|du|da|di|della|la|le|y|e)[ ]+)?[A-ZÀ-Þ][\w'’.-]*){0,3}"
+)
+_ADDRESS_ROMANCE = re.compile(
+    rf"(?<!\w)(?:\d{{1,4}}[a-z]?(?:[ ]?(?:bis|ter))?,?[ ]+{_ROMANCE_STREET}[ ]+{_ROMANCE_NAME}"
+    rf"|{_ROMANCE_STREET}[ ]+{_ROMANCE_NAME},?[ ]+(?:n\.?[º°o]?[ ]*)?\d{{1,4}}[a-zA-Z]?\b)"
+    r"(?:,?[ \t]*\n?[ \t]*\d{4,5}(?:-\d{3})?[ ]+[A-ZÀ-Þ][\w'’-]+)?"
+)
+_PO_BOX = re.compile(r"(?i)\b(?:P\.?[ ]?O\.?[ ]?Box|Post[ ]Office[ ]Box)[ ]+\d{1,6}\b" + _CITY_TAIL)
 _ADDRESS_EU = re.compile(
     r"\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee)[ ]+\d{1,4}[a-z]?\b"
     r"(?:,[ ]*\d{4,5}[ ]+[A-ZÄÖÜ][a-zäöüß]+)?"
@@ -642,8 +682,10 @@ class RuleClassifier:
             view = _lookalike_digits_as_digits(view)
         lower = view.lower()
         words = set(_WORD.findall(lower))
-        hits = _pii_hits(view, lower, words)
-        hits.extend(_contact_hits(view, lower, words))
+        hits = [
+            RuleHit(h.start, h.end, OFF_PLATFORM if h.label in CONTACT_LABELS else PII, h.label, h.score)
+            for h in pii.analyze(view, id_context=_has_id_context)
+        ]
         for rule in _rules_to_run(lower, words):
             for match in rule.pattern.finditer(view):
                 if not (rule.negatable and _negated(view, match.start(), match.end())):
@@ -657,93 +699,90 @@ class RuleClassifier:
         return hits
 
 
-def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
-    return any(start < taken_end and taken_start < end for taken_start, taken_end in taken)
+def _text_words(text: str) -> tuple[str, set[str]]:
+    lower = text.lower()
+    return lower, set(_WORD.findall(lower))
 
 
-def _pii_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
-    """Validated PII. A span claimed by a stronger detector (email, card, IBAN, SSN, IP) is not
-    re-used by a weaker one (phone, address)."""
-    hits: list[RuleHit] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(start: int, end: int, label: str, score: float = 0.95) -> None:
-        hits.append(RuleHit(start, end, PII, label, score))
-        taken.append((start, end))
-
-    if "@" in text:
-        for match in _EMAIL.finditer(text):
-            if text.startswith(":", match.end()) and not text.startswith(": ", match.end()):
-                continue  # git@github.com:org/repo.git is an SSH remote, not a mailbox
-            add(match.start(), match.end(), "EMAIL", 0.99)
-    digit_cluster = _DIGIT_CLUSTER.search(text) is not None
-    if digit_cluster:
-        for match in _CARD.finditer(text):
-            if not _overlaps(match.start(), match.end(), taken) and card_number_valid(re.sub(r"[ -]", "", match.group())):
-                add(match.start(), match.end(), "CARD")
-        for match in _IBAN.finditer(text):
-            if not _overlaps(match.start(), match.end(), taken) and iban_valid(match.group()):
-                add(match.start(), match.end(), "IBAN")
-        if "-" in text:
-            for match in _SSN.finditer(text):
-                if not _overlaps(match.start(), match.end(), taken) and not _has_id_context(text, match.start()):
-                    add(match.start(), match.end(), "SSN")
-        if "ssn" in words or "social" in words:
-            for match in _SSN_KEYWORD.finditer(text):
-                if not _overlaps(match.start(1), match.end(1), taken):
-                    add(match.start(1), match.end(1), "SSN")
-    if not words.isdisjoint(_ID_DOCUMENT_WORDS):
-        for match in _ID_DOCUMENT_NUMBER.finditer(text):
-            start, end = match.span("value")
-            if not _overlaps(start, end, taken) and _id_document_value_valid(match.group("value")):
-                add(start, end, "ID_NUMBER", 0.9)
-    if text.count(".") >= 3 and _IPV4_HINT.search(text):
-        for match in _IPV4.finditer(text):
-            if not _overlaps(match.start(), match.end(), taken) and ipv4_valid(match.group()) and not _has_id_context(text, match.start()):
-                add(match.start(), match.end(), "IP")
-    if text.count(":") >= 2 and _IPV6_HINT.search(text):
-        for match in _IPV6.finditer(text):
-            if not _overlaps(match.start(), match.end(), taken) and ipv6_valid(match.group()):
-                add(match.start(), match.end(), "IP")
-    if digit_cluster:
-        for match in _PHONE.finditer(text):
-            digits = sum(char.isdigit() for char in text[match.start() : match.start("ext") if match.group("ext") else match.end()])
-            if (
-                8 <= digits <= 15
-                and (digits >= 10 or match.group().startswith("+"))
-                and not _overlaps(match.start(), match.end(), taken)
-                and not _has_id_context(text, match.start())
-            ):
-                add(match.start(), match.end(), "PHONE", 0.9)
-        if "ext" in words or "extension" in words:
-            for match in _PHONE_LOCAL_EXT.finditer(text):
-                if not _overlaps(match.start(), match.end(), taken) and not _has_id_context(text, match.start()):
-                    add(match.start(), match.end(), "PHONE", 0.85)
-        if not _PHONE_CUES.isdisjoint(words):
-            for match in _PHONE_LOCAL.finditer(text):
-                if not _overlaps(match.start(1), match.end(1), taken) and not _has_id_context(text, match.start(1)):
-                    add(match.start(1), match.end(1), "PHONE", 0.85)
-    address_patterns = []
+# ---------------------------------------------------------------- our Presidio recognizers (safety/classifiers/pii.py)
+# Each takes the analysis view and returns (start, end, score) triples; pii.py registers them in the
+# Presidio registry next to Presidio's own e-mail, phone, card, IBAN, SSN and IP recognizers.
+def find_addresses(text: str) -> list[tuple[int, int, float]]:
+    """Street addresses: "221B Baker Street, London", "1600 Pennsylvania Ave NW, Washington, DC 20500",
+    "Hauptstraße 5, 10115 Berlin", "12 rue de la Paix", "Calle Mayor 15", "Flat 4, 7 High St"."""
+    lower, words = _text_words(text)
+    patterns = []
     if not words.isdisjoint(_STREET_TYPE_WORDS):
-        address_patterns.append(_ADDRESS)
+        patterns.append(_ADDRESS)
     if "stra" in lower or "str." in lower or "weg " in lower or "gasse" in lower or "platz" in lower or "allee" in lower:
-        address_patterns.append(_ADDRESS_EU)
-    for pattern in address_patterns:
+        patterns.append(_ADDRESS_EU)
+    if not words.isdisjoint(_ROMANCE_STREET_WORDS):
+        patterns.append(_ADDRESS_ROMANCE)
+    if "box" in words:
+        patterns.append(_PO_BOX)
+    found = []
+    for pattern in patterns:
         for match in pattern.finditer(text):
             end = match.end()
             while end > match.start() and text[end - 1] in ", ":
                 end -= 1
-            if not _overlaps(match.start(), end, taken):
-                add(match.start(), end, "ADDRESS", 0.85)
-    return hits
+            found.append((match.start(), end, 0.85))
+    return found
 
 
-def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
-    """Contact details written to slip past filters: spelled-out, spaced, bracketed; messenger links; @handles."""
-    hits: list[RuleHit] = []
+def find_id_documents(text: str) -> list[tuple[int, int, float]]:
+    """Identity-document numbers after their keyword ("passport no. X1234567")."""
+    _, words = _text_words(text)
+    if words.isdisjoint(_ID_DOCUMENT_WORDS):
+        return []
+    found = []
+    for match in _ID_DOCUMENT_NUMBER.finditer(text):
+        if _id_document_value_valid(match.group("value")):
+            start, end = match.span("value")
+            found.append((start, end, 0.9))
+    return found
 
-    def add(start: int, end: int, label: str, score: float = 0.9) -> None:
-        hits.append(RuleHit(start, end, OFF_PLATFORM, label, score))
+
+def find_keyword_ssns(text: str) -> list[tuple[int, int, float]]:
+    """SSNs right after "SSN" / "social security number", in any of the three shapes; with the keyword
+    even the published sample numbers Presidio rejects (078-05-1120) are redacted."""
+    _, words = _text_words(text)
+    if "ssn" not in words and "social" not in words:
+        return []
+    return [(m.start(1), m.end(1), 0.95) for m in _SSN_KEYWORD.finditer(text)]
+
+
+def find_local_phones(text: str) -> list[tuple[int, int, float]]:
+    """7-digit local numbers with an extension or after a phone cue ("call me on 555-0199")."""
+    _, words = _text_words(text)
+    found = []
+    if "ext" in words or "extension" in words:
+        found += [(m.start(), m.end(), 0.85) for m in _PHONE_LOCAL_EXT.finditer(text)]
+    if not _PHONE_CUES.isdisjoint(words):
+        found += [(m.start(1), m.end(1), 0.85) for m in _PHONE_LOCAL.finditer(text)]
+    return found
+
+
+def may_hold_obfuscated_contact(text: str) -> bool:
+    """Cheap check: could `find_obfuscated_contacts` or `find_handles` find anything here?"""
+    lower, words = _text_words(text)
+    return (
+        "@" in text
+        or "dot" in words
+        or not words.isdisjoint(_PROVIDER_GATE_WORDS)
+        or len(words & _SINGLE_CHARS) >= 4
+        or not _NUMBER_WORDS.isdisjoint(words)
+        or ".me/" in lower or "skype.com/" in lower or "whatsapp.com/" in lower
+    )
+
+
+def find_obfuscated_contacts(text: str) -> list[tuple[int, int, float]]:
+    """Contact details written to slip past filters: spelled-out, spaced, bracketed; messenger links."""
+    lower, words = _text_words(text)
+    found: list[tuple[int, int, float]] = []
+
+    def add(start: int, end: int, score: float = 0.9) -> None:
+        found.append((start, end, score))
 
     if (
         "dot" in words
@@ -757,7 +796,7 @@ def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
             plain_word_at = match.group("at").strip().lower() == "at"
             if plain_word_at and match.group("dot").strip() == "." and not _MAIL_PROVIDER.fullmatch(match.group("domain")):
                 continue  # "find us at example.com" names a website, not a mailbox
-            add(match.start(), match.end(), "CONTACT")
+            add(match.start(), match.end())
     if not words.isdisjoint(_PROVIDER_GATE_WORDS):
         for match in _PROVIDER_THEN_HANDLE.finditer(text):
             provider = (match.group("mine") or match.group("labelled")).lower()
@@ -765,7 +804,7 @@ def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
             if _plausible_mailbox(text, match, needs_cue=match.group("labelled") is not None) and (
                 provider not in _AMBIGUOUS_PROVIDERS or not match.group("handle").isalpha()
             ):
-                add(match.start("handle"), match.end("handle"), "CONTACT")
+                add(match.start("handle"), match.end("handle"))
         for match in _HANDLE_THEN_PROVIDER.finditer(text):
             connector = match.group("at").strip().lower()
             if connector == "@" and match.group("tld"):
@@ -774,31 +813,34 @@ def _contact_hits(text: str, lower: str, words: set[str]) -> list[RuleHit]:
                 if _HANDLE_SHAPED.fullmatch(match.group("handle")) and (
                     connector or match.group("tld") or _CLAUSE_END.match(text, match.end())
                 ):
-                    add(match.start(), match.end(), "CONTACT")
+                    add(match.start(), match.end())
             elif _plausible_mailbox(text, match, needs_cue=connector in ("at", "on")):
-                add(match.start(), match.end(), "CONTACT")
+                add(match.start(), match.end())
     if len(words & _SINGLE_CHARS) >= 4:  # "j o h n @ ...", "5 5 5 1 2 ..." leave single-character words
         for match in _SPACED_CHARS.finditer(text):
             collapsed = _SPACED_SEPARATORS.sub("", match.group())
             digits = sum(char.isdigit() for char in collapsed)
             at = collapsed.find("@")
             if (0 < at < len(collapsed) - 1) or digits >= 7 or _PROVIDER_WORDS.search(collapsed):
-                add(match.start(), match.end(), "CONTACT")
+                add(match.start(), match.end())
     if not _NUMBER_WORDS.isdisjoint(words):
         for match in _SPELLED_DIGITS.finditer(text):
             fragment = match.group()
             spelled = len(_NUMBER_WORD.findall(fragment))
             if spelled >= 3 and spelled + sum(char.isdigit() for char in fragment) >= 7:
-                add(match.start(), match.end(), "CONTACT")
+                add(match.start(), match.end())
     if ".me/" in lower or "skype.com/" in lower or "whatsapp.com/" in lower:
         for match in _MESSENGER_LINK.finditer(text):
-            add(match.start(), match.end(), "CONTACT", 0.95)
-    if "@" in text:
-        for match in _HANDLE.finditer(text):
-            hit = _handle_hit(text, lower, match)
-            if hit is not None:
-                hits.append(hit)
-    return hits
+            add(match.start(), match.end(), 0.95)
+    return found
+
+
+def find_handles(text: str) -> list[tuple[int, int, float]]:
+    """Social @handles (not decorators, annotations, npm scopes or CSS at-rules)."""
+    if "@" not in text:
+        return []
+    lower = text.lower()
+    return [(h.start, h.end, h.score) for m in _HANDLE.finditer(text) if (h := _handle_hit(text, lower, m)) is not None]
 
 
 def _handle_hit(text: str, lower: str, match: re.Match[str]) -> RuleHit | None:
