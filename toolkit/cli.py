@@ -60,6 +60,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(safety_app, name="safety")
 app.add_typer(annotate_app, name="annotate")
+synth_app = typer.Typer(help="Generate training data (help-centre QA from your articles).", no_args_is_help=True)
+app.add_typer(synth_app, name="synth")
 
 SetOption = Annotated[
     list[str] | None, typer.Option("--set", help="Override a recipe value: key.path=value (YAML-typed).")
@@ -321,6 +323,37 @@ def gate_command(
         f"input {report.input}: kept {report.kept} (redacted {report.redacted}, swapped {report.swapped}, "
         f"flagged {report.flagged}, rejected unsafe {report.rejected_unsafe}), quarantined {report.quarantined} "
         f"(parse errors {report.parse_errors}); human-label disagreements {report.disagreements} -> [bold]{out}[/bold]"
+    )
+
+
+@synth_app.command("help-center")
+def synth_help_center(
+    articles: Annotated[list[Path], typer.Argument(help="Article files or folders (.md, .html, .txt).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the generated data, report.json and a data card.")],
+    generator: Annotated[str, typer.Option("--generator", help="templates, or model (templates + paraphrases by a local LM).")] = "templates",
+    model: Annotated[str | None, typer.Option("--model", help="Paraphrasing model: hub id, local folder or embedded name (default: the embedded model).")] = None,
+    eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share of article sections held out for eval.")] = 0.2,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    recipe: RecipeOption = None,
+) -> None:
+    """QA items, SFT conversations and DPO pairs from help articles, with right, distractor, outdated,
+    injected and missing contexts, all gated; held out by article section."""
+    from safety.audit import load_safety_config
+    from toolkit.synth.build import SynthSettings, synthesize
+
+    settings = SynthSettings(generator=generator, model=model, seed=seed, eval_fraction=eval_fraction)
+    settings.check()
+    report = synthesize(articles, out, settings, load_safety_config(recipe))
+    for skip in report["inputs"]["skipped_files"]:
+        typer.echo(f"skipped: {skip['file']}: {skip['reason']}", err=True)
+    kinds = ", ".join(f"{k} {v['kept']}" for k, v in report["by_context_kind"].items())
+    outputs = report["outputs"]
+    console.print(
+        f"{report['inputs']['articles']} articles, {report['sections']['used']} sections "
+        f"({len(report['sections']['eval'])} held out), {report['questions']['template']} template + "
+        f"{report['questions']['model']} model questions; items kept {report['items']['kept']}, quarantined "
+        f"{report['items']['quarantined']} ({kinds}); sft {outputs['sft.jsonl']}, preference "
+        f"{outputs['preference.jsonl']}, qa eval {outputs['qa_eval.jsonl']} -> [bold]{out}[/bold]"
     )
 
 
