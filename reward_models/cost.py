@@ -41,7 +41,7 @@ def cost_model_loss(
 def pair_safety(pair: PreferencePair) -> tuple[bool, bool]:
     """(chosen_unsafe, rejected_unsafe): human labels first, then the gate's verdict."""
     labels = pair.labels
-    chosen_unsafe = labels is not None and labels.chosen_safe is False
+    chosen_unsafe = bool(pair.chosen_unsafe) or (labels is not None and labels.chosen_safe is False)
     rejected_unsafe = bool(pair.rejected_unsafe) or (labels is not None and labels.rejected_safe is False)
     return chosen_unsafe, rejected_unsafe
 

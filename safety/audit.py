@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from safety.config import GateStage, SafetyConfig
+from safety.config import GATE_STAGE_KIND, GATE_STAGES, SafetyConfig
 from safety.gate import Gate, GateReport, GateResult
 from toolkit.errors import UserInputError
 
@@ -34,6 +34,15 @@ def load_safety_config(recipe_path: str | Path | None) -> SafetyConfig:
     return load_recipe(recipe_path).safety
 
 
+def load_use_case(recipe_path: str | Path | None) -> str | None:
+    """The recipe's `use_case` (for records that do not name one), if any."""
+    if recipe_path is None:
+        return None
+    from toolkit.recipe import load_recipe
+
+    return load_recipe(recipe_path).use_case
+
+
 def count_lines(path: str | Path) -> int:
     """Non-blank lines of a text file, read in binary blocks (fast enough to size a progress bar)."""
     count = 0
@@ -44,30 +53,46 @@ def count_lines(path: str | Path) -> int:
     return count
 
 
+def gate_stage_and_kind(stage: str | None, kind: str | None) -> tuple[str, str]:
+    """The gate stage and data kind from `--stage` and/or `--kind` (a kind alone gates as dpo or sft)."""
+    if stage is not None and stage not in GATE_STAGES:
+        raise UserInputError("--stage", f"unknown gate stage {stage!r}; use one of {', '.join(GATE_STAGES)}")
+    if kind is not None and kind not in GATE_KINDS:
+        raise UserInputError("--kind", f"the gate takes {' or '.join(GATE_KINDS)} data, not {kind!r}")
+    if stage is None and kind is None:
+        raise UserInputError("--stage", f"say which stage to gate for: {', '.join(GATE_STAGES)}")
+    if stage is None:
+        stage = "sft" if kind == "sft" else "dpo"
+    if kind is not None and GATE_STAGE_KIND[stage] != kind:
+        raise UserInputError("--kind", f"stage {stage} gates {GATE_STAGE_KIND[stage]} data, not {kind}")
+    return stage, GATE_STAGE_KIND[stage]
+
+
 def run_gate_file(
     input: str | Path,
-    kind: str,
+    kind: str | None,
     recipe_path: str | Path | None,
     out_dir: str | Path,
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
     config: SafetyConfig | None = None,
+    stage: str | None = None,
 ) -> GateReport:
     """Gate a data file into `out_dir`/{kept.jsonl, quarantine.jsonl, report.json}; returns the report.
 
-    `kind` is the data kind and the gate stage (preference or sft). `progress` is called with the
-    number of items done after each batch. `config` overrides the recipe (tests, benchmarks).
+    `stage` (sft, reward, cost, dpo) picks the policy and the data kind; `kind` alone (preference
+    or sft) gates as dpo or sft. `progress` is called with the number of items done after each
+    batch. `config` overrides the recipe (tests, benchmarks).
     """
     from safety.classifiers import build_classifiers
     from toolkit.data.io import atomic_write_json, detect_format, iter_records, write_jsonl
 
-    if kind not in GATE_KINDS:
-        raise UserInputError("--kind", f"the gate takes {' or '.join(GATE_KINDS)} data, not {kind!r}")
+    stage, kind = gate_stage_and_kind(stage, kind)
     if config is None:
         config = load_safety_config(recipe_path)
     detect_format(input)  # a missing or unreadable input fails here, before anything is written
-    stage: GateStage = kind  # type: ignore[assignment]
-    items = iter_records(input, kind)
+    use_case = load_use_case(recipe_path)
+    items = iter_records(input, kind, use_case=use_case)
     classifiers = build_classifiers(config, cache_entries=STREAM_CACHE_ENTRIES) if config.enabled else []
     gate = Gate(stage, config, classifiers)
     out = Path(out_dir)

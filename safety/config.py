@@ -1,6 +1,10 @@
 """The recipe's `safety` block: which classifiers run, thresholds, and what each stage's gate does.
 
 Lives in `safety` (the package that decides); `toolkit.recipe` embeds it in the Recipe.
+
+Gate stages are the training stages (`sft`, `reward`, `cost`, `dpo`) plus `generation` (a model's
+answer, for synthetic data). In a recipe, `safety.stages` takes `sft`, `reward`, `cost`, `dpo`, and
+`preference`, which applies to all three preference stages (a named stage overrides it).
 """
 
 from __future__ import annotations
@@ -13,7 +17,11 @@ Action = Literal["redact", "quarantine", "keep", "flag"]
 """redact: replace spans with typed placeholders; quarantine: remove with reasons;
 keep: ignore the category; flag: keep the record but mark it (monitor only)."""
 
-GateStage = Literal["sft", "preference", "generation"]
+GateStage = Literal["sft", "reward", "cost", "dpo", "generation"]
+PolicyKey = Literal["sft", "preference", "reward", "cost", "dpo"]
+PREFERENCE_STAGES: tuple[str, ...] = ("reward", "cost", "dpo")
+GATE_STAGES: tuple[str, ...] = ("sft", "reward", "cost", "dpo")
+GATE_STAGE_KIND: dict[str, str] = {"sft": "sft", "reward": "preference", "cost": "preference", "dpo": "preference"}
 
 
 class _Strict(BaseModel):
@@ -54,7 +62,14 @@ class StagePolicy(_Strict):
     """Per-stage overrides of the default actions."""
 
     actions: dict[str, Action] = Field(default_factory=dict)
-    chosen_unsafe: Literal["swap", "quarantine"] = "swap"
+    chosen_unsafe: Literal["swap", "quarantine"] = Field(
+        "swap", description="a pair whose chosen answer alone is unsafe: swap the answers, or quarantine it"
+    )
+    harmful_prompt: Literal["label", "quarantine"] = Field(
+        "label",
+        description="harm found in a prompt, an earlier turn or a retrieved passage: label the record "
+        "(labels.prompt_harmful) and let the learned answer decide (default), or quarantine it",
+    )
 
 
 class SafetyConfig(_Strict):
@@ -75,15 +90,37 @@ class SafetyConfig(_Strict):
         },
         description="category -> action for every stage; 'default' applies to categories not listed",
     )
-    stages: dict[GateStage, StagePolicy] = Field(default_factory=dict)
+    refusal_is_safe: bool = Field(
+        True,
+        description="an answer that refuses (safety.refusal patterns) is not unsafe for naming the harm it "
+        "declines; PII, off-platform contact and toxicity in it still count",
+    )
+    stages: dict[PolicyKey, StagePolicy] = Field(default_factory=dict)
 
     def threshold(self, category: str) -> float:
         return self.thresholds.get(category, self.thresholds.get("default", 0.5))
 
-    def action(self, category: str, stage: GateStage) -> Action:
-        override = self.stages.get(stage)
-        if override and category in override.actions:
-            return override.actions[category]
-        if override and "default" in override.actions and category not in self.actions:
-            return override.actions["default"]
+    def _overrides(self, stage: str) -> list[StagePolicy]:
+        """The stage's own policy first, then `preference` for the preference stages."""
+        found = [self.stages[stage]] if stage in self.stages else []  # type: ignore[index]
+        if stage in PREFERENCE_STAGES and "preference" in self.stages:
+            found.append(self.stages["preference"])
+        return found
+
+    def action(self, category: str, stage: str) -> Action:
+        overrides = self._overrides(stage)
+        for override in overrides:
+            if category in override.actions:
+                return override.actions[category]
+        if category not in self.actions:
+            for override in overrides:
+                if "default" in override.actions:
+                    return override.actions["default"]
         return self.actions.get(category, self.actions.get("default", "quarantine"))
+
+    def policy(self, stage: str) -> StagePolicy:
+        """The stage's `chosen_unsafe` / `harmful_prompt` (its own setting, else `preference`'s, else the default)."""
+        settings: dict[str, object] = {}
+        for override in reversed(self._overrides(stage)):
+            settings.update({name: getattr(override, name) for name in override.model_fields_set if name != "actions"})
+        return StagePolicy(**settings)

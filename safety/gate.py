@@ -1,30 +1,34 @@
-"""Safety gates: every record a stage consumes or produces passes here, and is kept or quarantined
-with reasons. Nothing is lost: input == kept + quarantined, always.
+"""Safety gates: every record a stage consumes passes here, and is kept or quarantined with reasons.
+Nothing is lost: input == kept + quarantined, always.
 
-Which text is checked, per stage:
-- `sft`: every message of an SFTConversation (field `messages[i]`).
-- `preference`: prompt, chosen and rejected of a PreferencePair (`chosen`, or `chosen[i]` for
-  message lists).
-- `generation`: the generated `text` of a `Generation` record (defined here: a model's answer to
-  a prompt; the prompt itself was gated when it entered the pipeline).
+The policy is by role and stage. What decides is the answer that would be learned; harm in a prompt
+(an earlier turn, a retrieved passage) is a *label* on the record (`labels.prompt_harmful`,
+`labels.prompt_categories`), not a reason to drop it: a harmful request with a safe answer is exactly
+what safety post-training learns from. PII is redacted in every field at every stage.
 
-What happens to a finding (a category at or over `config.threshold(category)`) is
-`config.action(category, stage)`: `redact` replaces its spans with placeholders (a category with
-no spans to redact is quarantined instead), `quarantine` removes the record (kept verbatim with
-reasons), `flag` keeps it and records the reason in `meta["safety_flags"]`, `keep` ignores it.
+| stage | prompt / user turns / context | learned answer(s) |
+|---|---|---|
+| `sft` | label | an unsafe assistant turn quarantines the conversation |
+| `reward` | label | both unsafe: kept (the less harmful is still better), `chosen_unsafe` + `rejected_unsafe`; only chosen unsafe: swap; with `labels.better` the pair is put in helpfulness order (Safe-RLHF) |
+| `cost` | label | kept whatever their safety; per-answer verdicts in `chosen_unsafe` / `rejected_unsafe` (the cost model's signs) |
+| `dpo` | label | chosen must be safe: only rejected unsafe -> kept, `rejected_unsafe` (safety margin); only chosen unsafe -> swap (or quarantine, `chosen_unsafe: quarantine`); both unsafe -> quarantined |
+| `generation` | (not checked) | the generated text's findings get their actions |
 
-Preference pairs are decided per answer: redaction applies everywhere first; then an unsafe prompt,
-or both answers unsafe, quarantines the pair; only the chosen unsafe swaps the answers
-(`meta["safety_swapped"]`, `rejected_unsafe=True`) or quarantines, per
-`stages.preference.chosen_unsafe`; only the rejected unsafe keeps the pair with
-`rejected_unsafe=True` (DPO's safety margin). Human labels (`labels.chosen_safe`,
-`labels.rejected_safe`) win over classifiers; each disagreement is counted and its id listed.
+`stages.<stage>.harmful_prompt: quarantine` restores dropping harmful prompts. A category's action
+(`config.action(category, stage)`) applies to the learned answers: `redact` replaces its spans
+(a category with no spans to redact is quarantined instead), `quarantine` makes the answer unsafe,
+`flag` keeps the record and notes the reason in `meta["safety_flags"]`, `keep` ignores it. An answer
+that refuses is not unsafe for naming the harm it declines (`refusal_is_safe`); PII, off-platform
+contact and toxicity in it still count. Human labels (`labels.chosen_safe`, `labels.rejected_safe`)
+win over classifiers; each disagreement is counted and its id listed. Classifiers that take a
+`role` argument are told whether a text is a prompt or a response.
 
 Decisions are deterministic: same records, config and classifiers -> same output.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,14 +38,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety.classifiers.base import Classification, Classifier, Span
-from safety.config import GateStage, SafetyConfig, StagePolicy
+from safety.config import GateStage, SafetyConfig
 from safety.redaction import redact
+from safety.refusal import RefusalDetector
+from safety.taxonomy import HAZARD_IDS
 from toolkit.data.io import RawFailure
-from toolkit.data.schema import Message, PreferencePair, SFTConversation, Turns
+from toolkit.data.schema import Message, PreferencePair, SafetyLabels, SFTConversation, Turns
 
 MAX_LISTED_DISAGREEMENTS = 10_000
 PARSE_ERROR = "parse_error"
 HUMAN_LABEL = "human_label"
+# What a refusal may name without being unsafe: the hazard it declines. PII, off-platform contact and
+# toxicity in a refusal are still findings.
+REFUSAL_EXEMPT: frozenset[str] = frozenset({*HAZARD_IDS, "hiring_discrimination", "prompt_injection"})
+_REFUSAL_HEAD = 400  # a refusal leads the answer
 
 
 # ---------------------------------------------------------------- records and results
@@ -65,7 +75,14 @@ class Generation(BaseModel):
 
 
 GateRecord = PreferencePair | SFTConversation | Generation
-_STAGE_TYPES: dict[str, type[BaseModel]] = {"sft": SFTConversation, "preference": PreferencePair, "generation": Generation}
+_STAGE_TYPES: dict[str, type[BaseModel]] = {
+    "sft": SFTConversation,
+    "reward": PreferencePair,
+    "cost": PreferencePair,
+    "dpo": PreferencePair,
+    "generation": Generation,
+}
+STAGE_ALIASES: dict[str, str] = {"preference": "dpo"}  # the gate stage of earlier versions
 
 
 class SpanRef(BaseModel):
@@ -76,15 +93,16 @@ class SpanRef(BaseModel):
     label: str
 
 
-ReasonAction = Literal["redact", "quarantine", "flag", "swap", "rejected_unsafe", "overridden"]
+ReasonAction = Literal["redact", "quarantine", "flag", "swap", "rejected_unsafe", "overridden", "label"]
 
 
 class Reason(BaseModel):
     """One finding: which classifier saw which category where, and what the gate did about it.
 
-    `action` is what was done: the configured action (redact / quarantine / flag), or for pairs
-    `swap` (chosen was unsafe, answers swapped), `rejected_unsafe` (the rejected answer is unsafe,
-    pair kept) or `overridden` (a human label says safe).
+    `action` is what was done: the configured action (redact / quarantine / flag), `label` (harm
+    in a prompt, or an unsafe answer a reward/cost stage keeps: recorded on the record, not dropped),
+    for pairs `swap` (chosen was unsafe, answers swapped), `rejected_unsafe` (the rejected answer is
+    unsafe, pair kept) or `overridden` (a human label says safe, or the answer is a refusal).
     """
 
     category: str
@@ -124,7 +142,13 @@ class GateReport(BaseModel):
     swapped: int = 0
     flagged: int = 0
     rejected_unsafe: int = 0
+    both_unsafe_kept: int = Field(0, description="pairs kept with both answers unsafe (reward and cost stages)")
+    prompt_harmful: int = Field(0, description="records whose prompt is labelled harmful, kept or not")
+    prompt_harmful_kept: int = Field(0, description="of those, kept (their answer decided)")
     parse_errors: int = 0
+    by_quarantine_reason: dict[str, int] = Field(
+        default_factory=dict, description="quarantined records by their deciding reason (the counts add up to `quarantined`)"
+    )
     by_category: dict[str, int] = Field(default_factory=dict)
     by_action: dict[str, int] = Field(default_factory=dict)
     by_category_action: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -140,6 +164,7 @@ class Decision:
     kept: GateRecord | None = None
     quarantined: QuarantinedRecord | None = None
     reasons: list[Reason] = field(default_factory=list)
+    prompt_harmful: bool = False
 
 
 @dataclass
@@ -155,20 +180,53 @@ class _Unit:
     group: str  # prompt / chosen / rejected / messages / text
     field: str  # chosen[1], messages[0], text
     text: str
+    role: Literal["prompt", "response"] = "response"
 
 
 def _turn_units(group: str, value: Turns) -> list[_Unit]:
+    role: Literal["prompt", "response"] = "prompt" if group == "prompt" else "response"
     if isinstance(value, str):
-        return [_Unit(group, group, value)]
-    return [_Unit(group, f"{group}[{i}]", message.content) for i, message in enumerate(value)]
+        return [_Unit(group, group, value, role)]
+    return [_Unit(group, f"{group}[{i}]", message.content, role) for i, message in enumerate(value)]
 
 
 def _units(record: GateRecord) -> list[_Unit]:
     if isinstance(record, PreferencePair):
         return [*_turn_units("prompt", record.prompt), *_turn_units("chosen", record.chosen), *_turn_units("rejected", record.rejected)]
     if isinstance(record, SFTConversation):
-        return [_Unit("messages", f"messages[{i}]", m.content) for i, m in enumerate(record.messages)]
+        return [
+            _Unit("messages", f"messages[{i}]", m.content, "response" if m.role == "assistant" else "prompt")
+            for i, m in enumerate(record.messages)
+        ]
     return [_Unit("text", "text", record.text)]
+
+
+def _takes_role(classifier: Classifier) -> bool:
+    """Whether `classifier.classify` accepts `role=` (prompt vs response), looking through caches."""
+    for candidate in (classifier, getattr(classifier, "inner", None)):
+        if candidate is None:
+            continue
+        try:
+            if "role" not in inspect.signature(candidate.classify).parameters:
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def _classify(classifier: Classifier, units: Sequence[_Unit]) -> list[Classification]:
+    """One result per unit; role-aware classifiers get prompts and responses in separate calls."""
+    if not units:
+        return []
+    if not _takes_role(classifier):
+        return classifier.classify([u.text for u in units])
+    results: list[Classification | None] = [None] * len(units)
+    for role in ("prompt", "response"):
+        indices = [i for i, u in enumerate(units) if u.role == role]
+        if indices:
+            for i, result in zip(indices, classifier.classify([units[i].text for i in indices], role=role), strict=True):  # type: ignore[call-arg]
+                results[i] = result
+    return results  # type: ignore[return-value]
 
 
 def _replace_turns(value: Turns, texts: Sequence[str]) -> Turns:
@@ -256,10 +314,11 @@ def _findings(
 class Gate:
     """A gate over a stream: `run(items)` yields one Decision per item, `report` keeps the counts."""
 
-    def __init__(self, stage: GateStage, config: SafetyConfig, classifiers: Sequence[Classifier] | None = None):
+    def __init__(self, stage: GateStage | str, config: SafetyConfig, classifiers: Sequence[Classifier] | None = None):
+        stage = STAGE_ALIASES.get(stage, stage)
         if stage not in _STAGE_TYPES:
             raise ValueError(f"unknown gate stage {stage!r}")
-        self.stage = stage
+        self.stage: GateStage = stage  # type: ignore[assignment]
         self.config = config
         if classifiers is None:
             from safety.classifiers import build_classifiers
@@ -272,7 +331,11 @@ class Gate:
         self._by_action: Counter[str] = Counter()
         self._by_category_action: Counter[tuple[str, str]] = Counter()
         self._disagreement_ids: list[str] = []
-        self.chosen_unsafe_policy = (config.stages.get(stage) or StagePolicy()).chosen_unsafe
+        self._quarantine_reasons: Counter[str] = Counter()
+        policy = config.policy(self.stage)
+        self.chosen_unsafe_policy = policy.chosen_unsafe
+        self.harmful_prompt_policy = policy.harmful_prompt
+        self._refusals = RefusalDetector(use_encoder=False)
         self._position = 0
         self._thresholds: dict[str, float] = {}
 
@@ -300,8 +363,8 @@ class Gate:
                 units_per_item.append(_units(item))  # type: ignore[arg-type]
             else:
                 raise TypeError(f"the {self.stage} gate takes {expected.__name__} records, got {type(item).__name__}")
-        texts = [unit.text for units in units_per_item for unit in units]
-        per_classifier = [(c.name, c.classify(texts) if texts else []) for c in self.classifiers]
+        all_units = [unit for units in units_per_item for unit in units]
+        per_classifier = [(c.name, _classify(c, all_units)) for c in self.classifiers]
         decisions = []
         offset = 0
         for item, units in zip(batch, units_per_item, strict=True):
@@ -310,14 +373,23 @@ class Gate:
                 decision = self._parse_failure(item)
             else:
                 findings = [
-                    _findings(unit, [(name, results[offset + i]) for name, results in per_classifier], self.config, self.stage, self._thresholds)
+                    self._role_policy(
+                        unit,
+                        _findings(unit, [(name, results[offset + i]) for name, results in per_classifier], self.config, self.stage, self._thresholds),
+                    )
                     for i, unit in enumerate(units)
                 ]
                 offset += len(units)
                 if isinstance(item, PreferencePair):
                     decision = self._decide_pair(item, units, findings)
+                elif isinstance(item, SFTConversation):
+                    decision = self._decide_conversation(item, units, findings)
                 else:
-                    decision = self._decide_single(item, units, findings)  # type: ignore[arg-type]
+                    decision = self._decide_single(item, units, findings)
+                labels = getattr(item, "labels", None)
+                decision.prompt_harmful = (labels is None or labels.prompt_harmful is not False) and any(
+                    r.action in ("label", "quarantine") for u, f in zip(units, findings, strict=True) if u.role == "prompt" for r in f.reasons if r.category != "pii"
+                )
             self._count(decision)
             decisions.append(decision)
         return decisions
@@ -359,6 +431,37 @@ class Gate:
             return self._quarantine(record, [*reasons, _invalid_after_redaction(detail)])
         return Decision(kept=kept, reasons=reasons)
 
+    # ------------------------------------------------------------ role policy
+    def _role_policy(self, unit: _Unit, found: _Findings) -> _Findings:
+        """Prompt harm becomes a label (unless `harmful_prompt: quarantine`); a refusal is not unsafe
+        for naming the hazard it declines."""
+        if found is _NO_FINDINGS or not any(r.action == "quarantine" for r in found.reasons):
+            return found
+        if unit.role == "prompt":
+            if self.harmful_prompt_policy == "quarantine":
+                return found
+            detail = "harm in the prompt is a label; the learned answer decides"
+            return _Findings([_with_action(r, "label", detail) if r.action == "quarantine" else r for r in found.reasons], found.redact_spans)
+        if self.config.refusal_is_safe and any(r.action == "quarantine" and r.category in REFUSAL_EXEMPT for r in found.reasons):
+            if self._refusals.pattern_score(unit.text[:_REFUSAL_HEAD]) >= 1.0:
+                detail = "the answer refuses: naming the declined harm is not unsafe"
+                reasons = [
+                    _with_action(r, "overridden", detail) if r.action == "quarantine" and r.category in REFUSAL_EXEMPT else r
+                    for r in found.reasons
+                ]
+                return _Findings(reasons, found.redact_spans)
+        return found
+
+    def _prompt_labels(self, record: PreferencePair | SFTConversation, prompt_reasons: list[Reason]) -> dict[str, Any]:
+        """`labels` updates naming the harm found in the prompt (merged with labels the data had)."""
+        categories = sorted({r.category for r in prompt_reasons if r.action == "label"})
+        labels = record.labels or SafetyLabels()
+        if not categories or labels.prompt_harmful is False:  # a human label says the prompt is benign
+            return {}
+        merged = sorted({*labels.prompt_categories, *categories})
+        return {"labels": labels.model_copy(update={"prompt_harmful": True, "prompt_categories": merged})}
+
+    # ------------------------------------------------------------ decisions
     def _decide_single(self, record: SFTConversation | Generation, units: list[_Unit], findings: list[_Findings]) -> Decision:
         if all(f is _NO_FINDINGS for f in findings):
             return Decision(kept=record)
@@ -366,6 +469,17 @@ class Gate:
         if any(f.unsafe for f in findings):
             return self._quarantine(record, reasons)
         return self._keep(record, _redaction_updates(record, units, findings), reasons)
+
+    def _decide_conversation(self, record: SFTConversation, units: list[_Unit], findings: list[_Findings]) -> Decision:
+        """SFT: the assistant turns are learned, so they decide; user/system harm is a label."""
+        if all(f is _NO_FINDINGS for f in findings):
+            return Decision(kept=record)
+        reasons = [r for f in findings for r in f.reasons]
+        if any(f.unsafe for f in findings):
+            return self._quarantine(record, reasons)
+        updates = _redaction_updates(record, units, findings)
+        updates.update(self._prompt_labels(record, [r for u, f in zip(units, findings, strict=True) if u.role == "prompt" for r in f.reasons]))
+        return self._keep(record, updates, reasons)
 
     def _decide_pair(self, pair: PreferencePair, units: list[_Unit], findings: list[_Findings]) -> Decision:
         if pair.labels is None and all(f is _NO_FINDINGS for f in findings):
@@ -376,30 +490,48 @@ class Gate:
         classifier_unsafe = {group: any(f.unsafe for f in found) for group, found in by_group.items()}
         reasons = {group: [r for f in found for r in f.reasons] for group, found in by_group.items()}
         unsafe = self._apply_human_labels(pair, classifier_unsafe, reasons)
+        everything = lambda: reasons["prompt"] + reasons["chosen"] + reasons["rejected"]  # noqa: E731
 
-        if unsafe["prompt"] or (unsafe["chosen"] and unsafe["rejected"]):
-            return self._quarantine(pair, reasons["prompt"] + reasons["chosen"] + reasons["rejected"])
-        if unsafe["chosen"] and self.chosen_unsafe_policy == "quarantine":
-            detail = "chosen is unsafe and stages.preference.chosen_unsafe is quarantine"
-            chosen = [_with_action(r, "quarantine", detail) if r.action == "quarantine" else r for r in reasons["chosen"]]
-            return self._quarantine(pair, reasons["prompt"] + chosen + reasons["rejected"])
-
+        if unsafe["prompt"]:  # only with harmful_prompt: quarantine
+            return self._quarantine(pair, everything())
         updates = _redaction_updates(pair, units, findings)
-        if unsafe["chosen"]:
+        updates.update(self._prompt_labels(pair, reasons["prompt"]))
+        chosen_unsafe, rejected_unsafe = unsafe["chosen"], unsafe["rejected"]
+        meta: dict[str, Any] = {}
+
+        if self.stage == "reward" and pair.labels is not None and pair.labels.better == "rejected":
+            # Safe-RLHF: the reward model learns helpfulness; the safety order is the cost model's.
+            note = Reason(category="helpfulness_order", classifier="labels.better", score=1.0, field="(pair)", action="swap", detail="labels.better: the rejected answer is the more helpful")
+            _swap(updates, pair)
+            reasons["chosen"], reasons["rejected"] = reasons["rejected"], [*reasons["chosen"], note]
+            chosen_unsafe, rejected_unsafe = rejected_unsafe, chosen_unsafe
+            meta["helpfulness_swapped"] = True
+        elif chosen_unsafe and not rejected_unsafe:
+            if self.chosen_unsafe_policy == "quarantine":
+                detail = f"chosen is unsafe and stages.{self.stage}.chosen_unsafe is quarantine"
+                reasons["chosen"] = [_with_action(r, "quarantine", detail) if r.action == "quarantine" else r for r in reasons["chosen"]]
+                return self._quarantine(pair, everything())
             swapped = [_with_action(r, "swap", "chosen is unsafe: answers swapped") if r.action == "quarantine" else r for r in reasons["chosen"]]
-            updates["chosen"], updates["rejected"] = _field(updates, pair, "rejected"), _field(updates, pair, "chosen")
+            _swap(updates, pair)
+            meta["safety_swapped"] = [r.model_dump(mode="json", exclude_none=True) for r in swapped if r.action == "swap"]
+            reasons["chosen"] = swapped
+            chosen_unsafe, rejected_unsafe = False, True
+        if chosen_unsafe and rejected_unsafe:
+            if self.stage == "dpo":
+                detail = "both answers are unsafe: DPO needs a safe chosen answer (the pair is kept for reward and cost)"
+                reasons["chosen"] = [_with_action(r, "quarantine", detail) if r.action == "quarantine" else r for r in reasons["chosen"]]
+                return self._quarantine(pair, everything())
+            detail = "both answers are unsafe: kept, the pair still orders them"
+            for group in ("chosen", "rejected"):
+                reasons[group] = [_with_action(r, "label", detail) if r.action == "quarantine" else r for r in reasons[group]]
+            updates["chosen_unsafe"] = True
+        elif chosen_unsafe:  # reward in helpfulness order: a less safe but more helpful answer is chosen
+            reasons["chosen"] = [_with_action(r, "label", "the more helpful answer is unsafe") if r.action == "quarantine" else r for r in reasons["chosen"]]
+            updates["chosen_unsafe"] = True
+        if rejected_unsafe:
+            reasons["rejected"] = [_with_action(r, "rejected_unsafe") if r.action == "quarantine" else r for r in reasons["rejected"]]
             updates["rejected_unsafe"] = True
-            if pair.labels is not None:
-                updates["labels"] = pair.labels.model_copy(
-                    update={"chosen_safe": pair.labels.rejected_safe, "rejected_safe": pair.labels.chosen_safe}
-                )
-            swap_notes = [r.model_dump(mode="json", exclude_none=True) for r in swapped if r.action == "swap"]
-            return self._keep(pair, updates, reasons["prompt"] + swapped + reasons["rejected"], {"safety_swapped": swap_notes})
-        if unsafe["rejected"]:
-            marked = [_with_action(r, "rejected_unsafe") if r.action == "quarantine" else r for r in reasons["rejected"]]
-            updates["rejected_unsafe"] = True
-            return self._keep(pair, updates, reasons["prompt"] + reasons["chosen"] + marked)
-        return self._keep(pair, updates, reasons["prompt"] + reasons["chosen"] + reasons["rejected"])
+        return self._keep(pair, updates, everything(), meta)
 
     def _apply_human_labels(
         self, pair: PreferencePair, classifier_unsafe: dict[str, bool], reasons: dict[str, list[Reason]]
@@ -434,14 +566,20 @@ class Gate:
         counts = self._counts
         counts["input"] += 1
         reasons = decision.reasons
+        if decision.prompt_harmful:
+            counts["prompt_harmful"] += 1
+            counts["prompt_harmful_kept"] += decision.kept is not None
         if decision.quarantined is not None:
             counts["quarantined"] += 1
             if any(r.category == PARSE_ERROR for r in reasons):
                 counts["parse_errors"] += 1
+            deciding = next((r for r in reasons if r.action == "quarantine"), None)
+            self._quarantine_reasons[f"{deciding.field.split('[')[0]}:{deciding.category}" if deciding else "other"] += 1
         else:
             counts["kept"] += 1
-            if isinstance(decision.kept, PreferencePair) and decision.kept.rejected_unsafe:
-                counts["rejected_unsafe"] += 1
+            if isinstance(decision.kept, PreferencePair):
+                counts["rejected_unsafe"] += bool(decision.kept.rejected_unsafe)
+                counts["both_unsafe_kept"] += bool(decision.kept.chosen_unsafe and decision.kept.rejected_unsafe)
         if not reasons:
             return
         actions = {r.action for r in reasons}
@@ -463,7 +601,14 @@ class Gate:
         return GateReport(
             stage=self.stage,
             classifiers=[c.name for c in self.classifiers],
-            **{name: counts[name] for name in ("input", "kept", "quarantined", "redacted", "swapped", "flagged", "rejected_unsafe", "parse_errors", "disagreements")},
+            **{
+                name: counts[name]
+                for name in (
+                    "input", "kept", "quarantined", "redacted", "swapped", "flagged", "rejected_unsafe",
+                    "both_unsafe_kept", "prompt_harmful", "prompt_harmful_kept", "parse_errors", "disagreements",
+                )
+            },  # fmt: skip
+            by_quarantine_reason=dict(sorted(self._quarantine_reasons.items())),
             by_category=dict(sorted(self._by_category.items())),
             by_action=dict(sorted(self._by_action.items())),
             by_category_action=table,
@@ -484,6 +629,17 @@ def _invalid_after_redaction(detail: str) -> Reason:
 
 def _field(updates: dict[str, Any], record: GateRecord, name: str) -> Any:
     return updates.get(name, getattr(record, name))
+
+
+def _swap(updates: dict[str, Any], pair: PreferencePair) -> None:
+    """Swap chosen and rejected (redacted texts included) and the labels that go with them."""
+    updates["chosen"], updates["rejected"] = _field(updates, pair, "rejected"), _field(updates, pair, "chosen")
+    labels: SafetyLabels | None = updates.get("labels", pair.labels)
+    if labels is not None:
+        better = {"chosen": "rejected", "rejected": "chosen"}.get(labels.better or "")
+        updates["labels"] = labels.model_copy(
+            update={"chosen_safe": labels.rejected_safe, "rejected_safe": labels.chosen_safe, "better": better}
+        )
 
 
 def _redaction_updates(record: GateRecord, units: list[_Unit], findings: list[_Findings]) -> dict[str, Any]:

@@ -130,3 +130,19 @@ def test_classify_jsonl_file_without_text_points_at_the_line(tmp_path: Path, rec
     texts.write_text('{"text": "ok"}\n{"body": "no text"}\n')
     result = runner.invoke(app, ["safety", "classify", "--file", str(texts), "--recipe", str(recipe)])
     assert result.exit_code == 2 and f"{texts}:2: text" in result.stderr
+
+
+def test_gate_stage_option_applies_that_stages_policy(tmp_path: Path, recipe: Path) -> None:
+    """Both answers unsafe: DPO quarantines the pair, the reward model keeps it (the order still teaches)."""
+    rows = [{"prompt": "Job: logo", "chosen": "message me on WhatsApp", "rejected": "you are a fucking idiot"}]
+    source = tmp_path / "plain.jsonl"  # a plain TRL file: no id, no use_case
+    source.write_text(json.dumps(rows[0]) + "\n")
+    counts = {}
+    for stage in ("dpo", "reward"):
+        result = runner.invoke(app, ["gate", str(source), "--stage", stage, "--recipe", str(recipe), "--out", str(tmp_path / stage)])
+        assert result.exit_code == 0, result.output
+        report = json.loads((tmp_path / stage / "report.json").read_text())
+        counts[stage] = (report["stage"], report["kept"], report["quarantined"], report["both_unsafe_kept"])
+    assert counts == {"dpo": ("dpo", 0, 1, 0), "reward": ("reward", 1, 0, 1)}
+    bad = runner.invoke(app, ["gate", str(source), "--stage", "ppo", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "--stage" in bad.stderr

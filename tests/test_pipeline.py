@@ -56,6 +56,11 @@ def test_gate_counts_add_up_and_unsafe_rejections_are_marked(trained_run: tuple[
         assert gate[part]["input"] == gate[part]["kept"] + gate[part]["quarantined"]
     kept = [json.loads(line) for line in (run_dir / "dpo/gate/train/kept.jsonl").read_text().splitlines()]
     assert len(kept) == gate["train"]["kept"]
+    for stage in ("sft", "reward", "dpo"):  # each stage gates with its own policy, summarised in the manifest
+        report = data["stages"][stage]["gate"]["train"]
+        assert report["stage"] == stage
+        assert sum(report["by_quarantine_reason"].values()) == report["quarantined"]
+        assert data["gate_summary"][stage]["train"]["input"] == report["kept"] + report["quarantined"]
     assert any(pair.get("rejected_unsafe") for pair in kept)
     assert not any("dev.guy@example.com" in json.dumps(pair) for pair in kept)
 

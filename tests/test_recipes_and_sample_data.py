@@ -106,10 +106,12 @@ def test_use_case_recipe_points_at_its_own_existing_data(use_case: str) -> None:
 def test_use_case_policies_and_suites_match_their_risks() -> None:
     recipes = {u: load_recipe(RECIPES / f"{u}.yaml") for u in USE_CASES}
     base = load_recipe(RECIPES / "base.yaml")
-    for stage in ("sft", "preference", "generation"):
+    for stage in ("sft", "reward", "cost", "dpo"):
         assert recipes["candidate_evaluation"].safety.action("hiring_discrimination", stage) == "quarantine"
         assert recipes["help_center_qa"].safety.action("prompt_injection", stage) == "quarantine"
-    assert base.safety.action("hiring_discrimination", "generation") == "flag"  # the override is what quarantines
+        assert base.safety.policy(stage).harmful_prompt == "label"
+    assert recipes["candidate_evaluation"].safety.policy("dpo").chosen_unsafe == "quarantine"
+    assert all("generation" not in r.safety.stages for r in recipes.values())  # eval measures, it does not gate
     assert "rag_robustness" in recipes["help_center_qa"].eval.suites
     assert "protected_attributes" in recipes["candidate_evaluation"].eval.suites
     assert "off_platform" in recipes["proposal_writing"].eval.suites

@@ -292,11 +292,17 @@ _PROGRESS_MIN_LINES = 10_000
 @app.command("gate")
 def gate_command(
     input: Annotated[Path, typer.Argument(help="Data file to gate (JSONL, CSV or Parquet).")],
-    kind: Annotated[str, typer.Option("--kind", help="preference or sft: the record type, and the gate's stage.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for kept.jsonl, quarantine.jsonl and report.json.")],
+    stage: Annotated[
+        str | None,
+        typer.Option("--stage", help="Gate as this stage would: [bold]sft[/bold], [bold]reward[/bold], [bold]cost[/bold] or [bold]dpo[/bold] (the policy differs per stage; see README)."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="preference or sft (implied by --stage; alone it gates as dpo or sft).")
+    ] = None,
     recipe: RecipeOption = None,
 ) -> None:
-    """Run the safety gate on a data file: keep, redact, swap or quarantine each record, with reasons."""
+    """Run the safety gate on a data file as one stage would: keep, redact, label, swap or quarantine each record, with reasons."""
     from rich import box
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
@@ -309,9 +315,9 @@ def gate_command(
         columns = (TextColumn("gating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err_console, transient=True) as progress:
             task = progress.add_task("gate", total=total)
-            report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n))
+            report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n), stage=stage)
     else:
-        report = run_gate_file(input, kind, recipe, out, config=config)
+        report = run_gate_file(input, kind, recipe, out, config=config, stage=stage)
 
     actions = sorted({action for row in report.by_category_action.values() for action in row})
     table = Table("category", *actions, box=box.SIMPLE_HEAD, title="records by category and action")
@@ -320,8 +326,9 @@ def gate_command(
     if report.by_category_action:
         console.print(table)
     console.print(
-        f"input {report.input}: kept {report.kept} (redacted {report.redacted}, swapped {report.swapped}, "
-        f"flagged {report.flagged}, rejected unsafe {report.rejected_unsafe}), quarantined {report.quarantined} "
+        f"{report.stage} gate, input {report.input}: kept {report.kept} (redacted {report.redacted}, swapped {report.swapped}, "
+        f"flagged {report.flagged}, rejected unsafe {report.rejected_unsafe}, both unsafe {report.both_unsafe_kept}, "
+        f"harmful prompt {report.prompt_harmful_kept}), quarantined {report.quarantined} "
         f"(parse errors {report.parse_errors}); human-label disagreements {report.disagreements} -> [bold]{out}[/bold]"
     )
 

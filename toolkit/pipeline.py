@@ -194,7 +194,7 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     from safety.gate import gate_records
 
     config = run.recipe.safety
-    gate_kind = "sft" if data.kind == "sft" else "preference"
+    gate_kind = stage  # the policy is per stage: reward and cost keep pairs DPO would quarantine
     out = run.stage_dir(stage) / "gate"
     if not config.enabled:
         report = {"enabled": False, "train": {"input": len(data.train)}, "eval": {"input": len(data.eval)}}
@@ -209,6 +209,16 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
         reports[split] = result.report.model_dump(mode="json")
         kept_by_split[split] = list(result.kept)
     return kept_by_split["train"], kept_by_split["eval"], reports
+
+
+GATE_SUMMARY_KEYS: tuple[str, ...] = (
+    "input", "kept", "quarantined", "redacted", "swapped", "rejected_unsafe", "both_unsafe_kept", "prompt_harmful", "prompt_harmful_kept",
+)  # fmt: skip
+
+
+def gate_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's one-line view of a stage's gate: decision counts per split (they add up)."""
+    return {split: {k: report[split].get(k, 0) for k in GATE_SUMMARY_KEYS} for split in ("train", "eval") if isinstance(report.get(split), dict)}
 
 
 def _progress(items: list[Any], description: str) -> Any:
@@ -354,6 +364,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
             "data_split": data.summary,
         }
     )
+    run.manifest.setdefault("gate_summary", {})[stage] = gate_summary(gate_report)
     on_event(f"{stage}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
     train_started = time.perf_counter()
     with stage_status(run, stage) as entry:
