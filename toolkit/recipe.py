@@ -8,6 +8,7 @@ then type-checked), and reports problems as `<file>:<line>: <key.path>: <message
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +33,7 @@ PATH_KEYS: tuple[tuple[str, ...], ...] = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- model
@@ -94,7 +95,7 @@ class StageSettings(_Strict):
     enabled: bool = True
     learning_rate: float = Field(1e-4, gt=0)
     num_train_epochs: float = Field(1.0, gt=0)
-    max_steps: int = -1
+    max_steps: int = Field(-1, description="-1: train for num_train_epochs; else a positive number of steps")
     per_device_train_batch_size: int = Field(4, gt=0)
     per_device_eval_batch_size: int = Field(4, gt=0)
     gradient_accumulation_steps: int = Field(1, gt=0)
@@ -103,6 +104,13 @@ class StageSettings(_Strict):
     save_steps: int = Field(50, gt=0)
     warmup_ratio: float = Field(0.0, ge=0, le=1)
     trl: dict[str, Any] = Field(default_factory=dict, description="passed verbatim to the TRL config")
+
+    @field_validator("max_steps")
+    @classmethod
+    def _steps_or_epochs(cls, value: int) -> int:
+        if value != -1 and value <= 0:
+            raise ValueError("must be -1 (train for num_train_epochs) or a positive number of steps")
+        return value
 
 
 class SFTStageSettings(StageSettings):
@@ -185,15 +193,63 @@ class Recipe(_Strict):
 
 # ---------------------------------------------------------------- loading
 Origins = dict[tuple[str, ...], tuple[str, int | None]]
+Problem = tuple[str, str, str]  # (where, field, message)
+
+# Keys only a recipe file may set, never --set: `extends` chooses which files are read, and
+# `trust_remote_code` runs Python from a model's repository. Nothing reads them from the environment.
+FILE_ONLY_KEYS: dict[str, str] = {
+    "extends": "only a recipe file can set extends (it chooses which files are read), not --set; "
+    "write a recipe that extends this one",
+    "trust_remote_code": "only a recipe file can turn on trust_remote_code (it runs code from the model's "
+    "repository), not --set or the environment",
+}
+MAX_DEPTH = 100  # nesting deeper than this is not a recipe
 
 
-def _line_map(node: yaml.Node, prefix: tuple[str, ...], where: str, out: Origins) -> None:
-    """Record the 1-based line of every mapping key so errors can point into the file."""
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            path = (*prefix, str(key_node.value))
-            out[path] = (where, key_node.start_mark.line + 1)
-            _line_map(value_node, path, where, out)
+def _line_map(
+    node: yaml.Node, prefix: tuple[str, ...], where: str, out: Origins, seen: set[int] | None = None
+) -> None:
+    """Record the 1-based line of every mapping key so errors can point into the file; refuse duplicate keys.
+
+    An alias repeats a node: each node is visited once, so aliased documents stay linear.
+    """
+    seen = set() if seen is None else seen
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(node, prefix)]
+    while stack:
+        current, path = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if len(path) > MAX_DEPTH:
+            raise UserInputError(f"{where}:{current.start_mark.line + 1}", f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(current, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in first_line and key != "<<":
+                    field = ".".join((*path, key))
+                    raise UserInputError(f"{where}:{line}: {field}", f"duplicate key (first set on line {first_line[key]})")
+                first_line[key] = line
+                out[(*path, key)] = (where, line)
+                stack.append((value_node, (*path, key)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, (*path, str(index))) for index, item in enumerate(current.value))
+
+
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the document holds once its aliases are expanded (a billion laughs is refused)."""
+    if id(node) not in memo:
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            size += sum(_expanded_size(value, memo) for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size += sum(_expanded_size(item, memo) for item in node.value)
+        memo[id(node)] = size
+    return memo[id(node)]
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
@@ -202,30 +258,46 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserInputError(shown, "recipe file not found") from None
+    except IsADirectoryError:
+        raise UserInputError(shown, "is a folder; give a recipe YAML file") from None
     except UnicodeDecodeError as exc:
         raise UserInputError(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:  # permission denied, symlink loop, a device that cannot be read
+        raise UserInputError(shown, f"cannot read the recipe: {exc.strerror or exc}") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        origins: Origins = {}
+        if node is not None:
+            _line_map(node, (), shown, origins)
+            if _expanded_size(node, {}) > MAX_EXPANDED_VALUES:
+                raise UserInputError(shown, f"YAML aliases expand to more than {MAX_EXPANDED_VALUES:,} values")
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise UserInputError(f"{shown}{line}", f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise UserInputError(shown, "invalid YAML: nested too deeply") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise UserInputError(shown, "a recipe must be a YAML mapping")
-    origins: Origins = {}
-    if node is not None:
-        _line_map(node, (), shown, origins)
     return data, origins
 
 
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a symlink loop
         return str(path)
+
+
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, with a symlink loop as a user error instead of a RuntimeError."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise UserInputError(str(path), "symlink loop: the path never reaches a file") from None
 
 
 def _get(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -255,7 +327,10 @@ def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:
             # a Hugging Face dataset (format: hf) that is not a local folder is a hub id: keep it
             if keys[-1] == "path" and not candidate.exists() and _get(data, (*keys[:-1], "format")) == "hf":
                 continue
-            _set(data, keys, str(candidate.resolve()))
+            try:
+                _set(data, keys, str(candidate.resolve()))
+            except (RuntimeError, OSError):  # a symlink loop: keep the path, the data check names it
+                _set(data, keys, str(candidate))
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +345,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 
 def _load_merged(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origins]:
-    path = path.resolve()
+    path = _resolved(path)
     if path in seen:
         chain = " -> ".join(_display(p) for p in (*seen, path))
         raise UserInputError(_display(path), f"extends: cycle {chain}")
@@ -282,7 +357,7 @@ def _load_merged(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any
     if not isinstance(parent, str):
         where, line = origins.get(("extends",), (_display(path), None))
         raise UserInputError(f"{where}:{line}: extends", "must be a path to another recipe")
-    parent_path = (path.parent / parent).resolve()
+    parent_path = _resolved(path.parent / parent)
     if not parent_path.exists():
         where, line = origins[("extends",)]
         raise UserInputError(f"{where}:{line}: extends", f"parent recipe not found: {parent}")
@@ -291,16 +366,61 @@ def _load_merged(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any
     return deep_merge(base, data), {**base_origins, **origins}
 
 
+def _file_only_key(keys: tuple[str, ...], value: Any) -> str | None:
+    """The first key of FILE_ONLY_KEYS an override would set, in its path or inside its value."""
+    for key in keys:
+        if key in FILE_ONLY_KEYS:
+            return key
+    stack, seen = [value], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (dict, list)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if str(key) in FILE_ONLY_KEYS:
+                    return str(key)
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
-    """`stages.dpo.beta=0.2` -> (('stages','dpo','beta'), 0.2); the value is parsed as YAML."""
+    """`stages.dpo.beta=0.2` -> (('stages','dpo','beta'), 0.2); the value is parsed as YAML.
+
+    Every problem is blamed on `--set`; keys only a recipe file may set (FILE_ONLY_KEYS) are refused.
+    """
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise UserInputError(f"--set {text}", "expected key.path=value")
+    keys = tuple(part.strip() for part in key.strip().split("."))
+    if not all(keys):
+        raise UserInputError(f"--set {key}", "empty part in the key path; expected key.path=value")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         raise UserInputError(f"--set {key}", f"value is not valid YAML: {exc}") from None
-    return tuple(part.strip() for part in key.strip().split(".")), value
+    except RecursionError:
+        raise UserInputError(f"--set {key}", "value is nested too deeply") from None
+    refused = _file_only_key(keys, value)
+    if refused is not None:
+        raise UserInputError(f"--set {key.strip()}", FILE_ONLY_KEYS[refused])
+    return keys, value
+
+
+def _apply_overrides(data: dict[str, Any], origins: Origins, overrides: list[str]) -> None:
+    """Apply `--set` overrides; every key path an override creates or replaces is blamed on `--set`."""
+    for text in overrides:
+        keys, value = parse_override(text)
+        for end in range(1, len(keys) + 1):
+            if end == len(keys) or not isinstance(_get(data, keys[:end]), dict):
+                for longer in range(end, len(keys) + 1):
+                    origins[keys[:longer]] = ("--set", None)
+                break
+        _set(data, keys, value)
 
 
 def _where(origins: Origins, loc: tuple[str, ...], fallback: str) -> str:
@@ -313,51 +433,89 @@ def _where(origins: Origins, loc: tuple[str, ...], fallback: str) -> str:
     return fallback
 
 
+def _non_finite_numbers(data: Any) -> list[tuple[str, ...]]:
+    """Key paths of inf/nan values anywhere in the recipe: no knob takes an infinite number."""
+    found: list[tuple[str, ...]] = []
+    seen: set[int] = set()  # YAML aliases share containers: visit each once
+    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            found.append(path)
+            continue
+        if not isinstance(item, (dict, list)) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            stack.extend((child, (*path, str(key))) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, (*path, str(index))) for index, child in enumerate(item))
+    return sorted(found)
+
+
+def _problems(data: dict[str, Any], origins: Origins, path: Path) -> tuple[Recipe | None, list[Problem]]:
+    """Validate merged data: the pydantic schema, finite numbers, and each stage's `trl:` against TRL."""
+    from toolkit.trl_fields import STAGE_CONFIGS, check_trl_mapping
+
+    fallback = _display(path)
+    problems: list[Problem] = []
+    for loc in _non_finite_numbers(data):
+        problems.append((_where(origins, loc, fallback), ".".join(loc), "must be a finite number"))
+    for stage in STAGE_CONFIGS:
+        mapping = _get(data, ("stages", stage, "trl"))
+        if isinstance(mapping, dict) and mapping:
+            checked, trl_problems = check_trl_mapping(stage, mapping)
+            data["stages"][stage]["trl"] = checked
+            for key, message in trl_problems:
+                loc = ("stages", stage, "trl", key)
+                problems.append((_where(origins, loc, fallback), ".".join(loc), message))
+    recipe = None
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        reported = {problem[1] for problem in problems}
+        for error in exc.errors():
+            loc = tuple(str(part) for part in error["loc"])
+            field = ".".join(loc) or "(recipe)"
+            if field in reported:
+                continue
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            problems.append((_where(origins, loc, fallback), field, message))
+    return (recipe if not problems else None), problems
+
+
+def _merged_with_overrides(path: Path, overrides: list[str]) -> tuple[dict[str, Any], Origins]:
+    data, origins = _load_merged(path)
+    _apply_overrides(data, origins, overrides)
+    data.setdefault("name", path.stem)
+    data.pop("extends", None)  # merged already: a resolved recipe stands alone
+    return data, origins
+
+
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     """Read, merge, override and validate a recipe; every problem becomes a UserInputError."""
     path = Path(path)
-    data, origins = _load_merged(path)
-    for text in overrides or []:
-        keys, value = parse_override(text)
-        _set(data, keys, value)
-        origins[keys] = ("--set", None)
-    data.setdefault("name", path.stem)
-    data.pop("extends", None)  # merged already: a resolved recipe stands alone
-    try:
-        return Recipe.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(str(part) for part in error["loc"])
-        field = ".".join(loc) or "(recipe)"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        more = len(exc.errors()) - 1
-        if more:
+    data, origins = _merged_with_overrides(path, list(overrides or []))
+    recipe, problems = _problems(data, origins, path)
+    if problems:
+        where, field, message = problems[0]
+        if len(problems) > 1:
+            more = len(problems) - 1
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise UserInputError(f"{_where(origins, loc, _display(path))}: {field}", message) from None
+        raise UserInputError(f"{where}: {field}", message)
+    assert recipe is not None
+    return recipe
 
 
 def recipe_errors(path: str | Path, overrides: list[str] | None = None) -> list[str]:
     """Every validation problem of a recipe as `where: field: message` lines (for `recipe validate`)."""
     path = Path(path)
     try:
-        data, origins = _load_merged(path)
-        for text in overrides or []:
-            keys, value = parse_override(text)
-            _set(data, keys, value)
-            origins[keys] = ("--set", None)
+        data, origins = _merged_with_overrides(path, list(overrides or []))
     except UserInputError as exc:
         return [str(exc)]
-    data.setdefault("name", path.stem)
-    try:
-        Recipe.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            loc = tuple(str(part) for part in error["loc"])
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            lines.append(f"{_where(origins, loc, _display(path))}: {'.'.join(loc)}: {message}")
-        return lines
-    return []
+    _, problems = _problems(data, origins, path)
+    return [f"{where}: {field}: {message}" for where, field, message in problems]
 
 
 def recipe_to_yaml(recipe: Recipe) -> str:
