@@ -61,7 +61,7 @@ def test_validate_prints_every_problem_with_line_and_exits_2(tmp_path: Path) -> 
         (["data", "validate", "missing.jsonl", "--kind", "sft"], "error: missing.jsonl: file not found"),
         (["data", "validate", "{path}", "--kind", "nope"], "error: --kind: unknown data kind 'nope'"),
         (
-            ["data", "split", "{path}", "--kind", "preference", "--out", "{dir}", "--eval-fraction", "1.5"],
+            ["data", "split", "{path}", "--kind", "preference", "--out", "{dir}/split", "--eval-fraction", "1.5"],
             "error: --eval-fraction:",
         ),
         (
@@ -144,7 +144,10 @@ def test_split_writes_train_eval_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "train 8, eval 2, duplicates removed 0, invalid 0 (of 10)" in result.stdout
     assert {p.name for p in out.iterdir()} == {"train.jsonl", "eval.jsonl", "split_report.json"}
-    again = runner.invoke(app, args)
+    refused = runner.invoke(app, args)  # a second split into the same folder would replace the first
+    assert refused.exit_code == 2
+    assert "folder is not empty" in refused.stderr and "--overwrite" in refused.stderr
+    again = runner.invoke(app, [*args, "--overwrite"])
     assert again.exit_code == 0
     assert json.loads((out / "split_report.json").read_text())["counts"]["eval"] == 2
 

@@ -6,8 +6,10 @@ code 2; anything else is a bug and keeps its traceback (exit 1).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -25,19 +27,50 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # e.g. the expected "s
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
-console = Console()
+class _CommandStdout:
+    """The stdout a command writes its output to. While a command runs, `sys.stdout` points at stderr,
+    so whatever libraries print (transformers' "[INFO] Running in WANDB offline mode", ...) cannot
+    mix into output a pipe consumes (JSONL, YAML, JSON); only `emit()` and `console` reach stdout."""
+
+    stream: object | None = None
+
+    def _target(self):  # type: ignore[no-untyped-def]
+        return self.stream or sys.__stdout__
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._target(), name)
+
+
+_stdout = _CommandStdout()
+console = Console(file=_stdout)  # type: ignore[arg-type]
 err_console = Console(stderr=True)
 
 
+def emit(message: str = "", nl: bool = True) -> None:
+    """Print a line of the command's output on stdout."""
+    typer.echo(message, nl=nl, file=_stdout)  # type: ignore[arg-type]
+
+
 class _UserErrorsAsOneLine(typer.core.TyperGroup):
-    """Catch UserInputError once, at the top, for every (sub)command."""
+    """For every (sub)command: stdout for its output only, UserInputError as one line (exit 2),
+    Ctrl-C as one line (exit 130)."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        outer, _stdout.stream = _stdout.stream, sys.stdout
         try:
-            return super().invoke(ctx)
+            with contextlib.redirect_stdout(sys.stderr):
+                return super().invoke(ctx)
         except UserInputError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        finally:
+            _stdout.stream = outer
 
 
 app = typer.Typer(
@@ -66,6 +99,9 @@ app.add_typer(synth_app, name="synth")
 SetOption = Annotated[
     list[str] | None, typer.Option("--set", help="Override a recipe value: key.path=value (YAML-typed).")
 ]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the files of an existing, non-empty --out (refused otherwise).")
+]
 
 
 # ---------------------------------------------------------------- recipe
@@ -92,7 +128,7 @@ def recipe_show(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")
     """Print the fully resolved recipe (extends merged, overrides applied, defaults filled) as YAML."""
     from toolkit.recipe import load_recipe, recipe_to_yaml
 
-    typer.echo(recipe_to_yaml(load_recipe(recipe, overrides or [])), nl=False)
+    emit(recipe_to_yaml(load_recipe(recipe, overrides or [])), nl=False)
 
 
 # ---------------------------------------------------------------- data
@@ -140,7 +176,7 @@ def data_validate(
     if bad:
         typer.echo(f"{problems} problem(s) in {bad} of {good + bad} records", err=True)
         raise typer.Exit(2)
-    typer.echo(f"ok: {good} records")
+    emit(f"ok: {good} records")
 
 
 @data_app.command("stats")
@@ -160,7 +196,7 @@ def data_stats(
     for problem in problems:
         typer.echo(f"warning: {problem} (record left out)", err=True)
     if as_json:
-        typer.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+        emit(json.dumps(stats, indent=2, ensure_ascii=False))
     else:
         console.print(render_stats(stats))
 
@@ -185,16 +221,19 @@ def data_convert(
         str,
         typer.Option("--prefer", help="PKU-SafeRLHF order: [bold]safer[/bold] (safety preference, for DPO) or [bold]better[/bold] (helpfulness); the other is kept in labels.better."),
     ] = "safer",
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Convert TRL, HH-RLHF, PKU-SafeRLHF, BeaverTails, UltraFeedback or flat CSV rows into preference records, keeping safety labels."""
-    from toolkit.data.adapters import convert_file
+    from toolkit.data.adapters import convert_file, skipped_path
+    from toolkit.data.io import prepare_output_file
 
+    prepare_output_file(out, overwrite, companions=(skipped_path(out),))
     report = convert_file(file, source, out, use_case=use_case, fmt=fmt, prefer=prefer)
     for problem in report.problems:
         typer.echo(f"warning: {problem} (row skipped)", err=True)
     skipped = f", skipped {len(report.skipped)} (kept in {report.skipped_path})" if report.skipped else ""
     pairs = f" into {report.pairs} pairs" if report.pairs != report.converted else ""
-    typer.echo(f"converted {report.converted} of {report.input_rows} rows{pairs}{skipped} -> {report.out_path}")
+    emit(f"converted {report.converted} of {report.input_rows} rows{pairs}{skipped} -> {report.out_path}")
     if report.input_rows and not report.converted:
         typer.echo(f"error: {file}: no row could be converted from {source}", err=True)
         raise typer.Exit(2)
@@ -210,14 +249,17 @@ def data_split(
     ] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the hash that orders prompt groups.")] = 42,
     fmt: FormatOption = "auto",
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Dedupe and split into train/eval; records sharing a prompt always land in the same split."""
+    from toolkit.data.io import prepare_output_dir
     from toolkit.data.split import split_file
 
+    prepare_output_dir(out, overwrite)
     report = split_file(file, kind, eval_fraction, seed, out, fmt=fmt)
     for problem in report.invalid:
         typer.echo(f"warning: {problem} (record not split)", err=True)
-    typer.echo(
+    emit(
         f"train {report.train}, eval {report.eval}, duplicates removed {len(report.removed)}, "
         f"invalid {len(report.invalid)} (of {report.input}) -> {report.out_dir}"
     )
@@ -232,7 +274,7 @@ def models_prepare(
     """Make a model usable offline (the embedded default is dequantized once) and print its folder."""
     from toolkit.models import DEFAULT_MODEL, prepare_model
 
-    typer.echo(str(prepare_model(name or DEFAULT_MODEL, force=force)))
+    emit(str(prepare_model(name or DEFAULT_MODEL, force=force)))
 
 
 @models_app.command("list")
@@ -259,6 +301,7 @@ def safety_train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the trained head (JSON).")] = Path("semantic_head.json"),
     eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share held out to measure precision/recall.")] = 0.2,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Train the semantic tier's head; print held-out precision/recall per category. Use it with
     `safety.classifiers.semantic_head: HEAD.json` in a recipe."""
@@ -266,7 +309,9 @@ def safety_train(
     from rich.table import Table
 
     from safety.classifiers.semantic import train_head_from_jsonl
+    from toolkit.data.io import prepare_output_file
 
+    prepare_output_file(out, overwrite)
     report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed)
     if report.metrics:
         table = Table("category", "precision", "recall", "held-out positives", box=box.SIMPLE_HEAD)
@@ -301,6 +346,7 @@ def gate_command(
         str | None, typer.Option("--kind", help="preference or sft (implied by --stage; alone it gates as dpo or sft).")
     ] = None,
     recipe: RecipeOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Run the safety gate on a data file as one stage would: keep, redact, label, swap or quarantine each record, with reasons."""
     from rich import box
@@ -308,7 +354,9 @@ def gate_command(
     from rich.table import Table
 
     from safety.audit import count_lines, load_safety_config, run_gate_file
+    from toolkit.data.io import prepare_output_dir
 
+    prepare_output_dir(out, overwrite)
     config = load_safety_config(recipe)
     total = count_lines(input) if input.is_file() and input.suffix.lower() in (".jsonl", ".ndjson", ".json") else 0
     if total >= _PROGRESS_MIN_LINES:
@@ -390,7 +438,7 @@ def safety_classify(
         for verdict in verdicts:
             # Line separators JSON leaves raw are escaped, so one output line is one result for any reader.
             line = json.dumps(verdict.to_json(), ensure_ascii=False)
-            typer.echo(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085"))
+            emit(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085"))
         return
     table = Table("#", "text", "flagged", "top scores", "spans", box=box.SIMPLE_HEAD)
     for number, verdict in enumerate(verdicts, start=1):
@@ -414,7 +462,23 @@ OutputDirOption = Annotated[Path | None, typer.Option("--output-dir", help="Wher
 RunIdOption = Annotated[str | None, typer.Option("--run-id", help="Name of the run folder (default: a timestamp).")]
 
 
-def _run(recipe: Path, stages: list[str] | None, resume: bool, output_dir: Path | None, overrides: list[str] | None, run_id: str | None) -> None:
+def _resume_command(command: str, recipe: Path, stages: list[str] | None, output_dir: Path | None, overrides: list[str] | None, run_id: str | None) -> str:
+    """The command line that continues an interrupted run where it stopped."""
+    import shlex
+
+    parts = ["toolkit", command, str(recipe)]
+    if command == "run" and stages:
+        parts += ["--stages", ",".join(stages)]
+    if output_dir is not None:
+        parts += ["--output-dir", str(output_dir)]
+    for override in overrides or []:
+        parts += ["--set", override]
+    if run_id is not None:
+        parts += ["--run-id", run_id]
+    return shlex.join([*parts, "--resume"])
+
+
+def _run(recipe: Path, stages: list[str] | None, resume: bool, output_dir: Path | None, overrides: list[str] | None, run_id: str | None, command: str = "run") -> None:
     import os
 
     from toolkit.pipeline import run_pipeline
@@ -422,10 +486,14 @@ def _run(recipe: Path, stages: list[str] | None, resume: bool, output_dir: Path 
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     prefix = f"[rank {os.environ.get('RANK', '0')}] " if world > 1 else ""
-    run = run_pipeline(
-        recipe, stages, resume, output_dir, overrides, run_id,
-        on_event=lambda message: err_console.print(f"> {prefix}{message}", highlight=False, markup=False),
-    )
+    try:
+        run = run_pipeline(
+            recipe, stages, resume, output_dir, overrides, run_id,
+            on_event=lambda message: err_console.print(f"> {prefix}{message}", highlight=False, markup=False),
+        )
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; resume with: {_resume_command(command, recipe, stages, output_dir, overrides, run_id)}", err=True)
+        raise typer.Exit(130) from None
     if not prefix or os.environ.get("RANK", "0") == "0":
         print_run_summary(run.root, console)
 
@@ -446,19 +514,19 @@ def run_command(
 @app.command("sft")
 def sft_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
     """Supervised fine-tuning (TRL SFTTrainer) on the recipe's gated conversations."""
-    _run(recipe, ["sft"], resume, output_dir, overrides, run_id)
+    _run(recipe, ["sft"], resume, output_dir, overrides, run_id, command="sft")
 
 
 @app.command("rm")
 def rm_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
     """Reward model (TRL RewardTrainer) on the recipe's gated preference pairs."""
-    _run(recipe, ["reward"], resume, output_dir, overrides, run_id)
+    _run(recipe, ["reward"], resume, output_dir, overrides, run_id, command="rm")
 
 
 @app.command("dpo")
 def dpo_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
     """Safety-aware DPO (TRL DPOTrainer + safety margin) on the recipe's gated preference pairs."""
-    _run(recipe, ["dpo"], resume, output_dir, overrides, run_id)
+    _run(recipe, ["dpo"], resume, output_dir, overrides, run_id, command="dpo")
 
 
 @app.command("export")
@@ -466,9 +534,13 @@ def export_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<recipe>/<run-id>).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the standalone model.")],
     merge: Annotated[bool, typer.Option("--merge/--no-merge", help="Merge the LoRA adapters into the base weights.")] = True,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Merge a run's policy adapters (SFT, then DPO) into a standalone model folder."""
+    from toolkit.data.io import prepare_output_dir
     from toolkit.export import export_policy
+
+    prepare_output_dir(out, overwrite)
 
     path = export_policy(run_dir, out, merge=merge)
     console.print(f"exported [bold]{path}[/bold]")
@@ -543,7 +615,7 @@ def annotate_add_annotator(
 
     token = Store(db).add_annotator(annotator_id, expertise, is_admin=admin)
     err_console.print(f"annotator {annotator_id} created; give them this token (it is not shown again):", highlight=False)
-    typer.echo(token)
+    emit(token)
 
 
 @annotate_app.command("from-run")
@@ -559,7 +631,7 @@ def annotate_from_run(
 
     tasks = study_tasks_from_run(run_dir, tuple(suite or ["win_rate"]), limit)
     write_jsonl(out, tasks)
-    typer.echo(f"wrote {len(tasks)} study tasks -> {out}")
+    emit(f"wrote {len(tasks)} study tasks -> {out}")
 
 
 @annotate_app.command("export")
@@ -577,13 +649,13 @@ def annotate_export(
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")
     report = export_annotations(Store(db), out, sft_out, load_safety_config(recipe))
-    typer.echo(
+    emit(
         f"{report.judgements} judgements: {report.exported_judgements} exported ({report.preference_records} pairs, "
         f"{report.sft_records} conversations, {report.redacted} redacted), {report.quarantined_judgements} quarantined, "
         f"{report.not_a_pair} ties or both bad, {report.study_judgements} user-study"
     )
     for name, path in report.paths.items():
-        typer.echo(f"  {name}: {path}")
+        emit(f"  {name}: {path}")
 
 
 @annotate_app.command("export-labelstudio")
@@ -598,7 +670,7 @@ def annotate_export_labelstudio(
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")
     tasks, annotations = export_labelstudio(Store(db), out)
-    typer.echo(f"wrote {tasks} tasks with {annotations} annotations -> {out}")
+    emit(f"wrote {tasks} tasks with {annotations} annotations -> {out}")
 
 
 @annotate_app.command("import-labelstudio")
@@ -612,7 +684,7 @@ def annotate_import_labelstudio(
     from toolkit.annotate.store import Store
 
     counts = import_labelstudio(Store(db), file, overlap)
-    typer.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    emit(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
 
 
 def main() -> None:

@@ -47,6 +47,8 @@ def export_policy(run_dir: Path, out: Path, merge: bool = True) -> Path:
         raise UserInputError(str(run_dir), "no completed sft or dpo stage to export")
     if not merge and len(adapters) > 1:
         raise UserInputError("--no-merge", "the run has several adapters; only --merge can combine them")
+    if out.is_dir() and any(out.iterdir()) and not (out / "toolkit_export.json").exists():
+        raise UserInputError(f"--out {out}", "folder holds something other than an earlier export; refusing to replace it")
     model, tokenizer = load_policy(run_dir, merge=merge)
     tmp = out.with_name(out.name + ".tmp")
     model.save_pretrained(str(tmp), safe_serialization=True)

@@ -448,7 +448,8 @@ _CONVERTERS: dict[str, Callable[..., tuple[dict[str, Any], set[str]]]] = {
 
 
 # ---------------------------------------------------------------- driver
-def _skipped_path(out: Path) -> Path:
+def skipped_path(out: Path) -> Path:
+    """Where `data convert` keeps the rows it could not convert: OUT.skipped.jsonl next to OUT."""
     return out.with_name(f"{out.stem}.skipped.jsonl")
 
 
@@ -546,7 +547,7 @@ def convert_file(
 
     write_jsonl(out_path, converted())
     if report.skipped:
-        skipped = _skipped_path(out_path)
+        skipped = skipped_path(out_path)
         lines = [
             json.dumps(
                 {"line": f.line, "problems": [str(p) for p in f.problems], "raw": f.raw}, ensure_ascii=False

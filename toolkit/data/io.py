@@ -605,3 +605,38 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     """Replace a JSON file atomically (indented, UTF-8, trailing newline)."""
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# ---------------------------------------------------------------- output locations
+def prepare_output_dir(path: str | Path, overwrite: bool, flag: str = "--out") -> Path:
+    """A folder a command may write into: missing or empty, or (with --overwrite) an existing folder.
+
+    Refusing a non-empty folder keeps an earlier gate's quarantine or split from being replaced
+    without anyone asking for it; the files themselves are still replaced atomically.
+    """
+    out = Path(path)
+    where = f"{flag} {out}"
+    if out.is_symlink() and not out.exists():
+        raise UserInputError(where, "is a broken symlink or a symlink loop")
+    if out.exists() and not out.is_dir():
+        raise UserInputError(where, "is a file; give a folder (it is created if missing)")
+    if out.is_dir() and not overwrite and any(out.iterdir()):
+        raise UserInputError(where, "folder is not empty (its files would be replaced); pass --overwrite or choose a new folder")
+    return out
+
+
+def prepare_output_file(path: str | Path, overwrite: bool, flag: str = "--out", companions: tuple[Path, ...] = ()) -> Path:
+    """A file a command may write: missing, or (with --overwrite) an existing file; never a folder."""
+    out = Path(path)
+    where = f"{flag} {out}"
+    if out.is_symlink() and not out.exists():
+        raise UserInputError(where, "is a broken symlink or a symlink loop")
+    if out.is_dir():
+        raise UserInputError(where, "is a folder; give a file path")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UserInputError(where, f"{out.parent} is a file, not a folder")
+    if not overwrite:
+        for existing in (out, *companions):
+            if existing.exists():
+                raise UserInputError(f"{flag} {existing}", "file exists; pass --overwrite to replace it")
+    return out
