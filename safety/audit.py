@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from safety.classifiers.base import Classifier
 from safety.config import GATE_STAGE_KIND, GATE_STAGES, SafetyConfig
 from safety.gate import Gate, GateReport, GateResult
 from toolkit.errors import UserInputError
@@ -77,12 +78,15 @@ def run_gate_file(
     progress: Callable[[int], None] | None = None,
     config: SafetyConfig | None = None,
     stage: str | None = None,
+    classifiers: Sequence[Classifier] | None = None,
+    use_case: str | None = None,
 ) -> GateReport:
     """Gate a data file into `out_dir`/{kept.jsonl, quarantine.jsonl, report.json}; returns the report.
 
     `stage` (sft, reward, cost, dpo) picks the policy and the data kind; `kind` alone (preference
     or sft) gates as dpo or sft. `progress` is called with the number of items done after each
-    batch. `config` overrides the recipe (tests, benchmarks).
+    batch. `config` overrides the recipe (tests, benchmarks); `classifiers` are already-built ones
+    to reuse (a worker gating many shards loads them once); `use_case` overrides the recipe's.
     """
     from safety.classifiers import build_classifiers
     from toolkit.data.io import atomic_write_json, detect_format, iter_records, write_jsonl
@@ -91,9 +95,11 @@ def run_gate_file(
     if config is None:
         config = load_safety_config(recipe_path)
     detect_format(input)  # a missing or unreadable input fails here, before anything is written
-    use_case = load_use_case(recipe_path)
+    if use_case is None:
+        use_case = load_use_case(recipe_path)
     items = iter_records(input, kind, use_case=use_case)
-    classifiers = build_classifiers(config, cache_entries=STREAM_CACHE_ENTRIES) if config.enabled else []
+    if classifiers is None:
+        classifiers = build_classifiers(config, cache_entries=STREAM_CACHE_ENTRIES) if config.enabled else []
     gate = Gate(stage, config, classifiers)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

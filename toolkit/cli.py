@@ -336,8 +336,8 @@ _PROGRESS_MIN_LINES = 10_000
 
 @app.command("gate")
 def gate_command(
-    input: Annotated[Path, typer.Argument(help="Data file to gate (JSONL, CSV or Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for kept.jsonl, quarantine.jsonl and report.json.")],
+    input: Annotated[Path, typer.Argument(help="Data file to gate (JSONL, CSV or Parquet), or a folder of such shards.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for kept.jsonl, quarantine.jsonl and report.json (a folder of shards or --engine ray: kept/ and quarantine/ part files).")],
     stage: Annotated[
         str | None,
         typer.Option("--stage", help="Gate as this stage would: [bold]sft[/bold], [bold]reward[/bold], [bold]cost[/bold] or [bold]dpo[/bold] (the policy differs per stage; see README)."),
@@ -347,25 +347,52 @@ def gate_command(
     ] = None,
     recipe: RecipeOption = None,
     overwrite: OverwriteOption = False,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="local (this process) or ray (a Ray Data actor pool); default: the recipe's data.engine, else local.")
+    ] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to join (HEAD_IP:6379 or auto); default: RAY_ADDRESS, else a local Ray.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Ray actors at most (default: one per CPU of the cluster).")] = None,
 ) -> None:
     """Run the safety gate on a data file as one stage would: keep, redact, label, swap or quarantine each record, with reasons."""
     from rich import box
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
-    from safety.audit import count_lines, load_safety_config, run_gate_file
+    from safety.audit import count_lines, gate_stage_and_kind, run_gate_file
     from toolkit.data.io import prepare_output_dir
+    from toolkit.scale.shards import ENGINES, find_shards, gate_shards_local
 
-    prepare_output_dir(out, overwrite)
-    config = load_safety_config(recipe)
-    total = count_lines(input) if input.is_file() and input.suffix.lower() in (".jsonl", ".ndjson", ".json") else 0
-    if total >= _PROGRESS_MIN_LINES:
-        columns = (TextColumn("gating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err_console, transient=True) as progress:
-            task = progress.add_task("gate", total=total)
-            report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n), stage=stage)
+    stage, kind = gate_stage_and_kind(stage, kind)
+    use_case = None
+    if recipe is not None:
+        from toolkit.recipe import load_recipe
+
+        loaded = load_recipe(recipe)
+        config, engine, use_case = loaded.safety, engine or loaded.data.engine, loaded.use_case
     else:
-        report = run_gate_file(input, kind, recipe, out, config=config, stage=stage)
+        from safety.config import SafetyConfig
+
+        config, engine = SafetyConfig(), engine or "local"
+    if engine not in ENGINES:
+        raise UserInputError("--engine", f"must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine != "ray" and (address is not None or workers is not None):
+        raise UserInputError("--address", "--address and --workers only apply with --engine ray")
+    prepare_output_dir(out, overwrite)
+    if engine == "ray":
+        from toolkit.scale.ray_engine import gate_shards_ray
+
+        report = gate_shards_ray(find_shards(input), stage, config, out, address=address, workers=workers, use_case=use_case)
+    elif input.is_dir():
+        report = gate_shards_local(find_shards(input), stage, config, out, use_case=use_case)
+    else:
+        total = count_lines(input) if input.is_file() and input.suffix.lower() in (".jsonl", ".ndjson", ".json") else 0
+        if total >= _PROGRESS_MIN_LINES:
+            columns = (TextColumn("gating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=err_console, transient=True) as progress:
+                task = progress.add_task("gate", total=total)
+                report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n), stage=stage)
+        else:
+            report = run_gate_file(input, kind, recipe, out, config=config, stage=stage)
 
     actions = sorted({action for row in report.by_category_action.values() for action in row})
     table = Table("category", *actions, box=box.SIMPLE_HEAD, title="records by category and action")

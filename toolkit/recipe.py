@@ -86,6 +86,11 @@ class DataSettings(_Strict):
     eval_prompts: DataSource | None = None
     qa: DataSource | None = None
     split: SplitSettings = Field(default_factory=SplitSettings)
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="what `toolkit gate --recipe` gates files with: 'local' (this process) or 'ray' (a Ray Data "
+        "actor pool; the cluster comes from --address or RAY_ADDRESS, else a local Ray; needs the [scale] extra)",
+    )
 
 
 # ---------------------------------------------------------------- stages
