@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
 
 from transformers import TrainerCallback  # noqa: E402
 
-from toolkit.data.schema import Message, PreferencePair, SFTConversation  # noqa: E402
+from toolkit.core.schema import Message, PreferencePair, SFTConversation  # noqa: E402
 
 # ---------------------------------------------------------------- model and machine
 

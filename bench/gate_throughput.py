@@ -101,7 +101,7 @@ def stream_worker(path: str, out_dir: str) -> None:
     baseline = peak_rss_mib()
     config = SafetyConfig(classifiers=ClassifierSelection(rules=True, toxicity=True, semantic=False))
     start, cpu_start = time.perf_counter(), time.process_time()
-    report = run_gate_file(path, "preference", None, out_dir, batch_size=512, config=config)
+    report = run_gate_file(path, "preference", out_dir, batch_size=512, config=config)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     print(json.dumps({"records": report.input, "seconds": seconds, "cpu_seconds": cpu_seconds, "baseline_mib": baseline, "peak_mib": peak_rss_mib()}))
 
@@ -112,7 +112,7 @@ def in_memory(n: int) -> list[tuple[str, int, float, float]]:
     from safety.classifiers.toxicity import ToxicityClassifier
     from safety.config import ClassifierSelection, SafetyConfig
     from safety.gate import gate_records
-    from toolkit.data.schema import PreferencePair
+    from toolkit.core.schema import PreferencePair
 
     records = [PreferencePair.model_validate(row) for row in synthetic_pairs(n)]
     config = SafetyConfig(classifiers=ClassifierSelection(rules=True, toxicity=True, semantic=False))

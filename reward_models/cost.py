@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from trl import RewardTrainer
 from trl.trainer.reward_trainer import DataCollatorForPreference
 
-from toolkit.data.schema import PreferencePair
+from toolkit.core.schema import PreferencePair
 
 
 def cost_model_loss(

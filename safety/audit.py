@@ -16,7 +16,7 @@ from typing import Any
 from safety.classifiers.base import Classifier
 from safety.config import GATE_STAGE_KIND, GATE_STAGES, SafetyConfig
 from safety.gate import Gate, GateReport, GateResult
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 KEPT_FILE = "kept.jsonl"
 QUARANTINE_FILE = "quarantine.jsonl"
@@ -24,24 +24,6 @@ REPORT_FILE = "report.json"
 GATE_KINDS: tuple[str, ...] = ("preference", "sft")
 # Cache bound for streamed runs: repeated prompts still hit, memory stays flat on 1M records.
 STREAM_CACHE_ENTRIES = 100_000
-
-
-def load_safety_config(recipe_path: str | Path | None) -> SafetyConfig:
-    """The recipe's `safety` block, or the defaults without a recipe."""
-    if recipe_path is None:
-        return SafetyConfig()
-    from toolkit.recipe import load_recipe
-
-    return load_recipe(recipe_path).safety
-
-
-def load_use_case(recipe_path: str | Path | None) -> str | None:
-    """The recipe's `use_case` (for records that do not name one), if any."""
-    if recipe_path is None:
-        return None
-    from toolkit.recipe import load_recipe
-
-    return load_recipe(recipe_path).use_case
 
 
 def count_lines(path: str | Path) -> int:
@@ -72,7 +54,6 @@ def gate_stage_and_kind(stage: str | None, kind: str | None) -> tuple[str, str]:
 def run_gate_file(
     input: str | Path,
     kind: str | None,
-    recipe_path: str | Path | None,
     out_dir: str | Path,
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
@@ -85,18 +66,16 @@ def run_gate_file(
 
     `stage` (sft, reward, cost, dpo) picks the policy and the data kind; `kind` alone (preference
     or sft) gates as dpo or sft. `progress` is called with the number of items done after each
-    batch. `config` overrides the recipe (tests, benchmarks); `classifiers` are already-built ones
-    to reuse (a worker gating many shards loads them once); `use_case` overrides the recipe's.
+    batch. `config` is the recipe's `safety` block (defaults when None); `classifiers` are already-built
+    ones to reuse (a worker gating many shards loads them once); `use_case` fills records that name none.
     """
     from safety.classifiers import build_classifiers
-    from toolkit.data.io import atomic_write_json, detect_format, iter_records, write_jsonl
+    from toolkit.core.io import atomic_write_json, detect_format, iter_records, write_jsonl
 
     stage, kind = gate_stage_and_kind(stage, kind)
     if config is None:
-        config = load_safety_config(recipe_path)
+        config = SafetyConfig()
     detect_format(input)  # a missing or unreadable input fails here, before anything is written
-    if use_case is None:
-        use_case = load_use_case(recipe_path)
     items = iter_records(input, kind, use_case=use_case)
     if classifiers is None:
         classifiers = build_classifiers(config, cache_entries=STREAM_CACHE_ENTRIES) if config.enabled else []
@@ -132,7 +111,7 @@ def run_gate_file(
 
 def write_gate_outputs(result: GateResult, out_dir: str | Path) -> None:
     """Write an in-memory GateResult as kept.jsonl, quarantine.jsonl and report.json (atomically)."""
-    from toolkit.data.io import atomic_write_json, write_jsonl
+    from toolkit.core.io import atomic_write_json, write_jsonl
 
     out = Path(out_dir)
     write_jsonl(out / KEPT_FILE, result.kept)

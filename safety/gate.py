@@ -42,8 +42,8 @@ from safety.config import GateStage, SafetyConfig
 from safety.redaction import redact
 from safety.refusal import RefusalDetector
 from safety.taxonomy import HAZARD_IDS
-from toolkit.data.io import RawFailure
-from toolkit.data.schema import Message, PreferencePair, SafetyLabels, SFTConversation, Turns
+from toolkit.core.io import RawFailure
+from toolkit.core.schema import Message, PreferencePair, SafetyLabels, SFTConversation, Turns
 
 MAX_LISTED_DISAGREEMENTS = 10_000
 PARSE_ERROR = "parse_error"

@@ -16,7 +16,7 @@ from toolkit.annotate.store import Store
 from toolkit.annotate.study import summarise
 from toolkit.annotate.tasks import study_tasks_from_run
 from toolkit.cli import app
-from toolkit.data.io import read_records
+from toolkit.core.io import read_records
 from toolkit.data.stats import file_stats
 from toolkit.eval.stats import wilson_interval
 

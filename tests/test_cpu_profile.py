@@ -8,7 +8,7 @@ import pytest
 import torch
 from trl import DPOConfig
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import Recipe
 from toolkit.stages import common
 from toolkit.stages.common import add_lora_deltas_in_fp32, build_trl_config, cpu_mixed_precision

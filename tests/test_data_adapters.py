@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import read_records
 from toolkit.data.adapters import convert_file
-from toolkit.data.io import read_records
-from toolkit.errors import UserInputError
 
 PKU_CATEGORIES = {"Privacy Violation": False, "Cybercrime": False, "Violence": False, "Alien Category": False}
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.data.io import (
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import (
     Problem,
     RawFailure,
     atomic_write_json,
@@ -16,8 +17,7 @@ from toolkit.data.io import (
     read_records,
     write_jsonl,
 )
-from toolkit.data.schema import PreferencePair, SFTConversation
-from toolkit.errors import UserInputError
+from toolkit.core.schema import PreferencePair, SFTConversation
 
 
 def pair(record_id: str, **changes: object) -> dict:
@@ -221,7 +221,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
 
 
 def test_atomic_writes_get_normal_permissions_not_temp_file_ones(tmp_path: Path) -> None:
-    from toolkit.data.io import atomic_write_text
+    from toolkit.core.io import atomic_write_text
 
     target = tmp_path / "report.html"
     atomic_write_text(target, "<html></html>")

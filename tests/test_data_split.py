@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.data.schema import PreferencePair, QAItem, SFTConversation
+from toolkit.core.errors import UserInputError
+from toolkit.core.schema import PreferencePair, QAItem, SFTConversation
 from toolkit.data.split import group_key, split_file, split_records
-from toolkit.errors import UserInputError
 
 
 def pair(

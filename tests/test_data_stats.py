@@ -6,7 +6,7 @@ import json
 
 from rich.console import Console
 
-from toolkit.data.schema import PreferencePair, SFTConversation
+from toolkit.core.schema import PreferencePair, SFTConversation
 from toolkit.data.stats import annotator_agreement, compute_stats, length_summary, render_stats
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from safety.classifiers.base import Classification
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.evaluate import (
     SUITES,
     EvalComponents,
@@ -26,8 +26,8 @@ from toolkit.evaluate import (
     run_eval_stage,
     win_rate,
 )
-from toolkit.pipeline import Run
 from toolkit.recipe import Recipe
+from toolkit.run import Run
 
 
 # ---------------------------------------------------------------- fakes with known outputs

@@ -15,8 +15,8 @@ from safety.classifiers.rules import RuleClassifier
 from safety.classifiers.toxicity import ToxicityClassifier
 from safety.config import ClassifierSelection, SafetyConfig, StagePolicy
 from safety.gate import Gate, Generation, gate_records
-from toolkit.data.io import iter_records
-from toolkit.data.schema import PreferencePair, SFTConversation
+from toolkit.core.io import iter_records
+from toolkit.core.schema import PreferencePair, SFTConversation
 
 SAFE = "Hi Dana, I rebuilt three Shopify stores last year; here is my plan for yours."
 SAFE_2 = "I can start Monday and deliver the redesign in two weeks."
@@ -237,7 +237,7 @@ def test_disabled_safety_keeps_every_valid_record(tmp_path: Path) -> None:
 def test_run_gate_file_streams_kept_quarantine_and_report(tmp_path: Path) -> None:
     calls: list[int] = []
     report = run_gate_file(
-        mixed_pairs_file(tmp_path), "preference", None, tmp_path / "out", batch_size=2, progress=calls.append, config=RULES_AND_TOXICITY
+        mixed_pairs_file(tmp_path), "preference", tmp_path / "out", batch_size=2, progress=calls.append, config=RULES_AND_TOXICITY
     )
     kept = [json.loads(line) for line in (tmp_path / "out" / "kept.jsonl").read_text().splitlines()]
     quarantined = [json.loads(line) for line in (tmp_path / "out" / "quarantine.jsonl").read_text().splitlines()]

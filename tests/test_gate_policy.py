@@ -16,9 +16,9 @@ from safety.classifiers.rules import RuleClassifier
 from safety.classifiers.toxicity import ToxicityClassifier
 from safety.config import ClassifierSelection, SafetyConfig, StagePolicy
 from safety.gate import gate_records
+from toolkit.core.io import read_records
+from toolkit.core.schema import PreferencePair, SFTConversation
 from toolkit.data.adapters import convert_file
-from toolkit.data.io import read_records
-from toolkit.data.schema import PreferencePair, SFTConversation
 
 RULES_AND_TOXICITY = SafetyConfig(classifiers=ClassifierSelection(rules=True, toxicity=True, semantic=False))
 SAFE = "I can start Monday and deliver the redesign in two weeks."
@@ -189,7 +189,7 @@ def hh_harmless(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_gating_hh_harmless_for_dpo_quarantines_no_pair_only_for_its_prompt(hh_harmless: Path, tmp_path: Path) -> None:
     """The issue's finding: 74 % of HH-RLHF harmless was quarantined, mostly for harmful prompts."""
     config = SafetyConfig()  # every shipped tier: rules, toxicity, semantic
-    report = run_gate_file(hh_harmless, None, None, tmp_path, config=config, stage="dpo")
+    report = run_gate_file(hh_harmless, None, tmp_path, config=config, stage="dpo")
     assert report.input == report.kept + report.quarantined == len(HH_HARMLESS)
     assert sum(report.by_quarantine_reason.values()) == report.quarantined
     assert not any(reason.startswith("prompt:") for reason in report.by_quarantine_reason)
@@ -203,7 +203,7 @@ def test_gating_hh_harmless_for_dpo_quarantines_no_pair_only_for_its_prompt(hh_h
 
 def test_per_stage_reports_add_up_on_the_same_data(hh_harmless: Path, tmp_path: Path) -> None:
     config = SafetyConfig(classifiers=ClassifierSelection(rules=True, toxicity=True, semantic=False))
-    reports = {stage: run_gate_file(hh_harmless, None, None, tmp_path / stage, config=config, stage=stage) for stage in ("reward", "cost", "dpo")}
+    reports = {stage: run_gate_file(hh_harmless, None, tmp_path / stage, config=config, stage=stage) for stage in ("reward", "cost", "dpo")}
     for stage, report in reports.items():
         assert report.stage == stage
         assert report.input == report.kept + report.quarantined == len(HH_HARMLESS)

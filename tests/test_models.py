@@ -12,7 +12,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from toolkit import models
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.models import (
     DEFAULT_MODEL,
     EMBEDDED_MODELS,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import load_recipe, recipe_errors, recipe_to_yaml
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import load_recipe, recipe_errors
 from toolkit.trl_fields import STAGE_CONFIGS, config_fields
 

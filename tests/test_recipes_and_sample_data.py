@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from safety.taxonomy import CATEGORY_IDS
-from toolkit.data.schema import PreferencePair, PromptRecord, QAItem, SFTConversation, normalise_text
+from toolkit.core.schema import PreferencePair, PromptRecord, QAItem, SFTConversation, normalise_text
 from toolkit.data.stats import annotator_agreement
 from toolkit.recipe import load_recipe
 

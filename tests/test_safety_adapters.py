@@ -18,7 +18,7 @@ from transformers import (
 from safety.classifiers.guard import FALLBACK_TEMPLATE, GuardClassifier, parse_guard_output
 from safety.classifiers.hf import HFSequenceClassifier
 from safety.config import GuardSpec, HFClassifierSpec
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 LABELS = {0: "safe", 1: "toxic", 2: "violence"}
 

@@ -24,8 +24,8 @@ from safety.classifiers.semantic import (
 )
 from safety.taxonomy import CATEGORY_IDS, HAZARD_IDS
 from toolkit.cli import app
-from toolkit.data.schema import normalise_text
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.schema import normalise_text
 
 DATA = SEED_PATH.parent
 

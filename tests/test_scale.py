@@ -64,7 +64,7 @@ def test_local_engine_shards_equal_one_file_at_a_time(tmp_path: Path, shards: Pa
     assert report.input == 14 == report.kept + report.quarantined and report.parse_errors == 2
     for index, shard in enumerate(find_shards(shards)):
         single = tmp_path / f"single-{index}"
-        run_gate_file(shard, None, None, single, config=config, stage="dpo")
+        run_gate_file(shard, None, single, config=config, stage="dpo")
         assert (tmp_path / "sharded/kept" / f"part-{index:05d}.jsonl").read_text() == (single / "kept.jsonl").read_text()
         assert (tmp_path / "sharded/quarantine" / f"part-{index:05d}.jsonl").read_text() == (single / "quarantine.jsonl").read_text()
     merged = json.loads((tmp_path / "sharded/report.json").read_text())
@@ -126,7 +126,7 @@ def test_ray_engine_equals_local_engine(tmp_path: Path, shards: Path) -> None:
     # the same records as one file through the local engine: the same kept records, in order
     whole = tmp_path / "whole.jsonl"
     whole.write_text("".join(p.read_text() for p in find_shards(shards)))
-    single = run_gate_file(whole, None, None, tmp_path / "single", config=config, stage="dpo")
+    single = run_gate_file(whole, None, tmp_path / "single", config=config, stage="dpo")
     assert "".join(_parts(tmp_path / "ray", "kept")) == (tmp_path / "single/kept.jsonl").read_text()
     assert (single.input, single.kept, single.quarantined, single.by_category_action) == (
         local.input, local.kept, local.quarantined, local.by_category_action

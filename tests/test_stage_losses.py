@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from reward_models.cost import cost_model_loss, cost_row
-from toolkit.data.schema import PreferencePair, SafetyLabels
+from toolkit.core.schema import PreferencePair, SafetyLabels
 from toolkit.stages.common import preference_row
 from toolkit.stages.dpo_loss import safety_margin_loss, shift_reference_for_margin
 

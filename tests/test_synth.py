@@ -236,7 +236,7 @@ def test_cli_writes_data_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["outputs"]["sft.jsonl"] == len(_read(tmp_path / "o" / "sft.jsonl")) > 0
-    from toolkit.data.io import read_records
+    from toolkit.core.io import read_records
 
     for name, kind in (("sft.jsonl", "sft"), ("preference.jsonl", "preference"), ("qa_eval.jsonl", "qa"), ("eval_prompts.jsonl", "prompt")):
         assert not read_records(tmp_path / "o" / name, kind).failures

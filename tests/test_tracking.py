@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import Recipe, WandbSettings
 from toolkit.tracking import Tracker, redact_value, wandb_mode
 from toolkit.wandb_offline import read_offline_run

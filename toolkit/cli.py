@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 # Library chatter that is not for our users: weight-loading and dataset-map bars (training keeps its
 # own progress bar), and bitsandbytes' note about an optional CPU kernel package.
@@ -162,7 +162,7 @@ def data_validate(
     file: DataFileArgument, kind: KindOption, fmt: FormatOption = "auto", split: SplitNameOption = None
 ) -> None:
     """Check every record against its schema: print each problem as [bold]error: file:line: field: message[/bold], exit 2 if any."""
-    from toolkit.data.io import RawFailure, iter_records
+    from toolkit.core.io import RawFailure, iter_records
 
     good = bad = problems = 0
     for item in iter_records(file, kind, fmt, split):
@@ -224,8 +224,8 @@ def data_convert(
     overwrite: OverwriteOption = False,
 ) -> None:
     """Convert TRL, HH-RLHF, PKU-SafeRLHF, BeaverTails, UltraFeedback or flat CSV rows into preference records, keeping safety labels."""
+    from toolkit.core.io import prepare_output_file
     from toolkit.data.adapters import convert_file, skipped_path
-    from toolkit.data.io import prepare_output_file
 
     prepare_output_file(out, overwrite, companions=(skipped_path(out),))
     report = convert_file(file, source, out, use_case=use_case, fmt=fmt, prefer=prefer)
@@ -252,7 +252,7 @@ def data_split(
     overwrite: OverwriteOption = False,
 ) -> None:
     """Dedupe and split into train/eval; records sharing a prompt always land in the same split."""
-    from toolkit.data.io import prepare_output_dir
+    from toolkit.core.io import prepare_output_dir
     from toolkit.data.split import split_file
 
     prepare_output_dir(out, overwrite)
@@ -309,7 +309,7 @@ def safety_train(
     from rich.table import Table
 
     from safety.classifiers.semantic import train_head_from_jsonl
-    from toolkit.data.io import prepare_output_file
+    from toolkit.core.io import prepare_output_file
 
     prepare_output_file(out, overwrite)
     report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed)
@@ -359,7 +359,7 @@ def gate_command(
     from rich.table import Table
 
     from safety.audit import count_lines, gate_stage_and_kind, run_gate_file
-    from toolkit.data.io import prepare_output_dir
+    from toolkit.core.io import prepare_output_dir
     from toolkit.scale.shards import ENGINES, find_shards, gate_shards_local
 
     stage, kind = gate_stage_and_kind(stage, kind)
@@ -390,9 +390,9 @@ def gate_command(
             columns = (TextColumn("gating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("gate", total=total)
-                report = run_gate_file(input, kind, recipe, out, config=config, progress=lambda n: progress.advance(task, n), stage=stage)
+                report = run_gate_file(input, kind, out, config=config, progress=lambda n: progress.advance(task, n), stage=stage, use_case=use_case)
         else:
-            report = run_gate_file(input, kind, recipe, out, config=config, stage=stage)
+            report = run_gate_file(input, kind, out, config=config, stage=stage, use_case=use_case)
 
     actions = sorted({action for row in report.by_category_action.values() for action in row})
     table = Table("category", *actions, box=box.SIMPLE_HEAD, title="records by category and action")
@@ -420,7 +420,7 @@ def synth_help_center(
 ) -> None:
     """QA items, SFT conversations and DPO pairs from help articles, with right, distractor, outdated,
     injected and missing contexts, all gated; held out by article section."""
-    from safety.audit import load_safety_config
+    from toolkit.recipe import load_safety_config
     from toolkit.synth.build import SynthSettings, synthesize
 
     settings = SynthSettings(generator=generator, model=model, seed=seed, eval_fraction=eval_fraction)
@@ -452,8 +452,9 @@ def safety_classify(
     from rich import box
     from rich.table import Table
 
-    from safety.audit import load_safety_config, read_texts
+    from safety.audit import read_texts
     from safety.classifiers import classify_texts
+    from toolkit.recipe import load_safety_config
 
     if (text is None) == (file is None):
         raise UserInputError("safety classify", "give either a TEXT argument or --file FILE")
@@ -564,7 +565,7 @@ def export_command(
     overwrite: OverwriteOption = False,
 ) -> None:
     """Merge a run's policy adapters (SFT, then DPO) into a standalone model folder."""
-    from toolkit.data.io import prepare_output_dir
+    from toolkit.core.io import prepare_output_dir
     from toolkit.export import export_policy
 
     prepare_output_dir(out, overwrite)
@@ -654,7 +655,7 @@ def annotate_from_run(
 ) -> None:
     """Blind user-study tasks (base vs tuned answers) from a run's eval samples."""
     from toolkit.annotate.tasks import study_tasks_from_run
-    from toolkit.data.io import write_jsonl
+    from toolkit.core.io import write_jsonl
 
     tasks = study_tasks_from_run(run_dir, tuple(suite or ["win_rate"]), limit)
     write_jsonl(out, tasks)
@@ -669,9 +670,9 @@ def annotate_export(
     recipe: RecipeOption = None,
 ) -> None:
     """Export judgements as canonical records, after the safety gate (PII redacted, unsafe text quarantined)."""
-    from safety.audit import load_safety_config
     from toolkit.annotate.export import export_annotations
     from toolkit.annotate.store import Store
+    from toolkit.recipe import load_safety_config
 
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")

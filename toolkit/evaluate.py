@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from toolkit.data.schema import Message, PreferencePair, PromptRecord, QAItem, Turns
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.schema import Message, PreferencePair, PromptRecord, QAItem, Turns
 from toolkit.recipe import Recipe
 
 SUITES: tuple[str, ...] = (
@@ -321,7 +321,7 @@ def read_prompt_set(path: str | Path, purpose: str, safe_only: bool = False) -> 
     rows labelled unsafe (`label` column) or of a `contrast_*` type are left out."""
     from pydantic import ValidationError
 
-    from toolkit.data.io import RawFailure, iter_rows
+    from toolkit.core.io import RawFailure, iter_rows
 
     records: list[PromptRecord] = []
     for row in iter_rows(path):
@@ -505,9 +505,9 @@ def default_components(recipe: Recipe, run_dir: Path, manifest: Mapping[str, Any
 
     def classifiers() -> Sequence[Any]:
         from safety.classifiers import build_classifiers
-        from toolkit.pipeline import _classifiers_for
+        from toolkit.run import classifiers_for
 
-        return _classifiers_for(recipe.safety, build_classifiers)
+        return classifiers_for(recipe.safety, build_classifiers)
 
     def refusal() -> RefusalDetectorLike:
         from safety.refusal import RefusalDetector
@@ -577,7 +577,7 @@ def reward_eval_pairs_path(run_dir: Path) -> Path | None:
 
 def _read_valid(path: Path, kind: str, fmt: str = "auto", split: str | None = None) -> list[Any]:
     """Every record of an eval input; a bad record is the user's error (eval data is not gated)."""
-    from toolkit.data.io import read_records
+    from toolkit.core.io import read_records
 
     read = read_records(path, kind, fmt, split)
     if read.failures:
@@ -962,8 +962,8 @@ def run_eval_stage(
 ) -> EvalResult | None:
     """The pipeline's `eval` stage: evaluate, write metrics.json and samples.jsonl, log to W&B,
     record the manifest entry. Only rank 0 evaluates."""
-    from toolkit.data.io import atomic_write_json, write_jsonl
-    from toolkit.pipeline import is_main_process, stage_status
+    from toolkit.core.io import atomic_write_json, write_jsonl
+    from toolkit.run import is_main_process, stage_status
     from toolkit.tracking import Tracker
 
     if not is_main_process():
@@ -1000,8 +1000,8 @@ def evaluate_run(
     components: EvalComponents | None = None,
 ) -> Any:
     """`toolkit eval RUN_DIR`: evaluate an existing run with its resolved recipe (plus `--set` overrides)."""
-    from toolkit.pipeline import Run
     from toolkit.recipe import load_recipe
+    from toolkit.run import Run
 
     run_dir = Path(run_dir)
     manifest_path = run_dir / "manifest.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import load_recipe
 
 
@@ -40,7 +40,7 @@ def load_policy(run_dir: Path, merge: bool = True):  # type: ignore[no-untyped-d
 
 
 def export_policy(run_dir: Path, out: Path, merge: bool = True) -> Path:
-    from toolkit.data.io import atomic_write_json
+    from toolkit.core.io import atomic_write_json
 
     adapters = policy_adapters(run_dir)
     if not adapters:

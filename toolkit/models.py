@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.recipe import DEFAULT_MODEL, ModelSettings
 
 if TYPE_CHECKING:

@@ -8,133 +8,31 @@ interrupted resumes from its last checkpoint with `--resume`. Only rank 0 writes
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit import __version__
-from toolkit.data.io import RawFailure, atomic_write_json, atomic_write_text, read_records, write_jsonl
-from toolkit.errors import UserInputError
-from toolkit.recipe import Recipe, load_recipe, recipe_to_yaml
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import RawFailure, atomic_write_json, read_records, write_jsonl
+from toolkit.recipe import Recipe, load_recipe
+from toolkit.run import (
+    Run,
+    classifiers_for,
+    is_main_process,
+    open_run,
+    sha256_file,
+    sha256_json,
+    stage_status,
+    utc_now,
+)
 
 TRAINING_STAGES: tuple[str, ...] = ("sft", "reward", "cost", "dpo")
 ALL_STAGES: tuple[str, ...] = (*TRAINING_STAGES, "eval")
 STAGE_DATA = {"sft": "sft", "reward": "preference", "cost": "preference", "dpo": "preference"}
-
-
-# ---------------------------------------------------------------- ranks
-def rank() -> int:
-    return int(os.environ.get("RANK", "0"))
-
-
-def is_main_process() -> bool:
-    return rank() == 0
-
-
-def _agree_on(value: str) -> str:
-    """Under torchrun every rank must use rank 0's run id."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return value
-    from accelerate import PartialState
-    from accelerate.utils import broadcast_object_list
-
-    PartialState()  # initialises the process group (gloo on CPU)
-    box = [value]
-    broadcast_object_list(box, from_process=0)
-    return box[0]
-
-
-# ---------------------------------------------------------------- manifest
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def sha256_json(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@dataclass
-class Run:
-    """A run directory and its manifest (a plain JSON document, rewritten atomically)."""
-
-    recipe: Recipe
-    root: Path
-    run_id: str
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / "manifest.json"
-
-    def save(self) -> None:
-        if is_main_process():
-            self.manifest["updated_at"] = _now()
-            atomic_write_json(self.manifest_path, self.manifest)
-
-    def stage(self, name: str) -> dict[str, Any]:
-        return self.manifest.setdefault("stages", {}).setdefault(name, {"status": "pending"})
-
-    def stage_dir(self, name: str) -> Path:
-        return self.root / name
-
-
-def new_run_id(root: Path) -> str:
-    base = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    run_id, n = base, 1
-    while (root / run_id).exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
-def latest_run(root: Path) -> Path | None:
-    runs = sorted(p for p in root.glob("*") if (p / "manifest.json").exists()) if root.exists() else []
-    return runs[-1] if runs else None
-
-
-def open_run(recipe: Recipe, output_dir: Path | None, resume: bool, run_id: str | None) -> Run:
-    """A new run folder, or (with resume) the given/latest one for this recipe."""
-    base = (output_dir or Path(recipe.output_dir)) / recipe.name
-    if resume and run_id is None:
-        found = latest_run(base)
-        if found is None:
-            raise UserInputError(str(base), "--resume: no earlier run of this recipe to resume")
-        run_id = found.name
-    run_id = _agree_on(run_id or new_run_id(base))
-    root = base / run_id
-    manifest: dict[str, Any] = {}
-    if (root / "manifest.json").exists():
-        if not resume:
-            raise UserInputError(str(root), "run exists; pass --resume to continue it")
-        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    if is_main_process():
-        root.mkdir(parents=True, exist_ok=True)
-    manifest.setdefault("recipe", recipe.name)
-    manifest["run_id"] = run_id  # the folder name, also for a copied run resumed under a new name
-    manifest.setdefault("created_at", _now())
-    manifest["toolkit_version"] = __version__
-    manifest["recipe_sha256"] = sha256_json(recipe.model_dump(mode="json"))
-    run = Run(recipe, root, run_id, manifest)
-    if is_main_process():
-        atomic_write_text(root / "recipe.resolved.yaml", recipe_to_yaml(recipe))
-    run.save()
-    return run
 
 
 # ---------------------------------------------------------------- data
@@ -199,7 +97,7 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     if not config.enabled:
         report = {"enabled": False, "train": {"input": len(data.train)}, "eval": {"input": len(data.eval)}}
         return data.train, data.eval, report
-    classifiers = _classifiers_for(config, build_classifiers)
+    classifiers = classifiers_for(config, build_classifiers)
     reports: dict[str, Any] = {"enabled": True}
     kept_by_split: dict[str, list[Any]] = {}
     for split, items in (("train", [*data.train, *data.invalid]), ("eval", data.eval)):
@@ -229,17 +127,6 @@ def _progress(items: list[Any], description: str) -> Any:
     from rich.progress import track
 
     return track(items, description=description, total=len(items), console=Console(stderr=True), transient=True)
-
-
-_CLASSIFIER_CACHE: dict[str, Any] = {}
-
-
-def _classifiers_for(config: Any, build: Callable[[Any], Any]) -> Any:
-    """Build classifiers once per configuration per process (their caches then serve every stage)."""
-    key = sha256_json(config.classifiers.model_dump(mode="json"))
-    if key not in _CLASSIFIER_CACHE:
-        _CLASSIFIER_CACHE[key] = build(config)
-    return _CLASSIFIER_CACHE[key]
 
 
 # ---------------------------------------------------------------- stages
@@ -289,23 +176,6 @@ def selected_stages(recipe: Recipe, requested: Sequence[str] | None) -> list[str
     return enabled + (["eval"] if recipe.eval.enabled else [])
 
 
-@contextmanager
-def stage_status(run: Run, name: str) -> Iterator[dict[str, Any]]:
-    """Mark a manifest entry running, then completed or failed (with the error type), saving each time."""
-    entry = run.stage(name)
-    entry.update({"status": "running", "started_at": _now()})
-    entry.pop("error", None)
-    run.save()
-    try:
-        yield entry
-    except BaseException as exc:
-        entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": _now()})
-        run.save()
-        raise
-    entry.update({"status": "completed", "finished_at": _now()})
-    run.save()
-
-
 def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
     """Settings errors that would otherwise surface minutes into a run: fail before anything starts."""
     from toolkit.models import bnb_config
@@ -341,7 +211,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
     stage_dir = run.stage_dir(stage)
     adapter = stage_dir / "adapter"
     if entry.get("status") == "completed" and entry.get("fingerprint") == fingerprint and adapter.exists():
-        entry["skipped_at"] = _now()
+        entry["skipped_at"] = utc_now()
         run.save()
         on_event(f"{stage}: unchanged since {entry.get('finished_at')}, skipped")
         return
@@ -429,6 +299,6 @@ def run_pipeline(
             run.manifest.setdefault("data", {})[kind] = split_cache[kind].summary
             run.save()
         run_stage(run, stage, split_cache[kind], resume, on_event)
-    run.manifest["finished_at"] = _now()
+    run.manifest["finished_at"] = utc_now()
     run.save()
     return run

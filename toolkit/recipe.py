@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety.config import SafetyConfig
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -527,3 +527,13 @@ def recipe_to_yaml(recipe: Recipe) -> str:
     """The fully resolved recipe as YAML (what `recipe show` prints and runs store)."""
     data = recipe.model_dump(mode="json", exclude={"extends"})
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def load_safety_config(recipe_path: str | Path | None) -> SafetyConfig:
+    """The recipe's `safety` block, or the defaults without a recipe (`toolkit gate`, `safety`, `synth`, ...)."""
+    return SafetyConfig() if recipe_path is None else load_recipe(recipe_path).safety
+
+
+def load_use_case(recipe_path: str | Path | None) -> str | None:
+    """The recipe's `use_case` (for records that do not name one), if any."""
+    return None if recipe_path is None else load_recipe(recipe_path).use_case

@@ -109,7 +109,7 @@ class RunView:
 def read_run_view(run_dir: Path) -> RunView:
     """A run's manifest, eval metrics, training curves and first samples; a folder without a
     manifest is a user error."""
-    from toolkit.errors import UserInputError
+    from toolkit.core.errors import UserInputError
 
     run_dir = Path(run_dir)
     if not (run_dir / "manifest.json").is_file():
@@ -491,8 +491,8 @@ def render_comparison(runs: list[RunView]) -> str:
 
 def write_comparison(run_dirs: Sequence[Path], out: Path) -> Path:
     """Compare runs in one self-contained HTML file (plots inlined as PNG), written atomically."""
-    from toolkit.data.io import atomic_write_text
-    from toolkit.errors import UserInputError
+    from toolkit.core.errors import UserInputError
+    from toolkit.core.io import atomic_write_text
 
     if not run_dirs:
         raise UserInputError("compare", "give at least one run folder")

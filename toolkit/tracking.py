@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from safety.redaction import redact_pii
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run

@@ -26,7 +26,7 @@ from typing import Any
 from google.protobuf.message import DecodeError, Message
 from wandb.proto import wandb_internal_pb2
 
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 FILE_HEADER = struct.Struct("<4sHB")
 FILE_IDENT = b":W&B"

@@ -30,8 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
-from toolkit.data.io import atomic_write_text, write_jsonl  # noqa: E402
-from toolkit.data.schema import (  # noqa: E402
+from toolkit.core.io import atomic_write_text, write_jsonl  # noqa: E402
+from toolkit.core.schema import (  # noqa: E402
     PreferencePair,
     PromptRecord,
     QAItem,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from safety.classifiers.base import Classification
 from safety.config import GuardSpec
 from safety.taxonomy import CATEGORIES, LLAMA_GUARD_CODES
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 8

@@ -13,7 +13,7 @@ from typing import Any
 from safety.classifiers.base import Classification
 from safety.config import HFClassifierSpec
 from safety.taxonomy import CATEGORY_IDS, map_external_category
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 MAX_LENGTH = 512
 

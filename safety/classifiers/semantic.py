@@ -25,7 +25,7 @@ import numpy as np
 
 from safety.classifiers.base import Classification
 from safety.taxonomy import CATEGORY_IDS
-from toolkit.errors import UserInputError, ValidationErrors
+from toolkit.core.errors import UserInputError, ValidationErrors
 
 EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384

@@ -18,7 +18,7 @@ from safety.config import SafetyConfig
 from toolkit.annotate.store import Judgement, Store
 from toolkit.annotate.study import STUDY_FILE, study_results
 from toolkit.annotate.tasks import AnnotationTask
-from toolkit.data.schema import Annotator, Message, PreferencePair, SafetyLabels, SFTConversation
+from toolkit.core.schema import Annotator, Message, PreferencePair, SafetyLabels, SFTConversation
 
 SEPARATOR = ":"
 
@@ -146,7 +146,7 @@ def export_annotations(
     it), the quarantine and a report beside them, and each studied run's `eval/user_study.json`."""
     from safety.classifiers import build_classifiers
     from safety.gate import QuarantinedRecord, Reason, gate_records
-    from toolkit.data.io import atomic_write_json, write_jsonl
+    from toolkit.core.io import atomic_write_json, write_jsonl
 
     out = Path(out)
     stem = out.name.removesuffix(".jsonl")

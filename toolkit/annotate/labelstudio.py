@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from safety.taxonomy import CATEGORIES
 from toolkit.annotate.store import Store
 from toolkit.annotate.tasks import AnnotationTask
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 
 def labeling_config() -> str:
@@ -54,7 +54,7 @@ def _task_data(task: AnnotationTask) -> dict[str, Any]:
 
 def export_labelstudio(store: Store, out: str | Path) -> tuple[int, int]:
     """Write tasks with their annotations as Label Studio JSON; returns (tasks, annotations)."""
-    from toolkit.data.io import atomic_write_json, atomic_write_text
+    from toolkit.core.io import atomic_write_json, atomic_write_text
 
     by_task: dict[str, list[Any]] = {}
     for judgement in store.judgements():

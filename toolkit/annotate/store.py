@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.annotate.tasks import AnnotationTask
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 SCHEMA_VERSION = 1
 SESSION_SECONDS = 12 * 3600

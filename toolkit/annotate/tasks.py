@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from toolkit.data.schema import Turns, normalise_text, turns_text
-from toolkit.errors import UserInputError, ValidationErrors
+from toolkit.core.errors import UserInputError, ValidationErrors
+from toolkit.core.schema import Turns, normalise_text, turns_text
 
 TaskKind = Literal["rank", "write", "study"]
 TASK_KINDS: tuple[str, ...] = ("rank", "write", "study")

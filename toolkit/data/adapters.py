@@ -24,7 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from safety.taxonomy import map_external_category
-from toolkit.data.io import (
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import (
     DEFAULT_USE_CASE,
     Problem,
     RawFailure,
@@ -36,8 +37,7 @@ from toolkit.data.io import (
     with_derived_fields,
     write_jsonl,
 )
-from toolkit.data.schema import PreferencePair
-from toolkit.errors import UserInputError
+from toolkit.core.schema import PreferencePair
 
 SOURCES: tuple[str, ...] = ("trl", "hh-rlhf", "pku-saferlhf", "beavertails", "ultrafeedback", "csv")
 PREFERENCES: tuple[str, ...] = ("safer", "better")

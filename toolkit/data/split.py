@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.data.io import atomic_write_json, read_records, write_jsonl
-from toolkit.data.schema import normalise_text, turns_text
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import atomic_write_json, read_records, write_jsonl
+from toolkit.core.schema import normalise_text, turns_text
 
 EXACT = "exact_duplicate"
 NORMALISED = "normalised_duplicate"

@@ -17,7 +17,7 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 
-from toolkit.data.schema import normalise_text, turns_text
+from toolkit.core.schema import normalise_text, turns_text
 
 UNSPECIFIED = "(none)"
 PERCENTILES = (50, 90, 99)
@@ -196,7 +196,7 @@ def file_stats(
     path: Any, kind: str, fmt: str = "auto", split: str | None = None
 ) -> tuple[dict[str, Any], list[Any]]:
     """Statistics of a file's valid records, with `invalid` counted, and the problems of the rest."""
-    from toolkit.data.io import read_records
+    from toolkit.core.io import read_records
 
     result = read_records(path, kind, fmt, split)
     stats = compute_stats(result.records, kind)

@@ -19,7 +19,7 @@ from typing import Any
 
 from safety.config import SafetyConfig
 from safety.gate import GateReport
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 from toolkit.scale.shards import gate_shard, write_merged_report
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)

@@ -25,7 +25,7 @@ from safety.audit import KEPT_FILE, QUARANTINE_FILE, REPORT_FILE, run_gate_file
 from safety.classifiers.base import Classifier
 from safety.config import SafetyConfig
 from safety.gate import MAX_LISTED_DISAGREEMENTS, GateReport
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
 
 Engine = Literal["local", "ray"]
 ENGINES: tuple[str, ...] = ("local", "ray")
@@ -60,7 +60,7 @@ def gate_shard(
     shutil.rmtree(work, ignore_errors=True)
     try:
         report = run_gate_file(
-            shard, None, None, work, batch_size=batch_size, config=config, stage=stage, classifiers=classifiers, use_case=use_case
+            shard, None, work, batch_size=batch_size, config=config, stage=stage, classifiers=classifiers, use_case=use_case
         )
         for folder in ("kept", "quarantine", "reports"):
             (out / folder).mkdir(parents=True, exist_ok=True)
@@ -110,7 +110,7 @@ def _sum_tables(tables: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def write_merged_report(out: str | Path, engine: str, shard_reports: Sequence[dict[str, Any]]) -> GateReport:
     """report.json: the shards' sum, the engine, and one line per shard (path, part, counts)."""
-    from toolkit.data.io import atomic_write_json
+    from toolkit.core.io import atomic_write_json
 
     ordered = sorted(shard_reports, key=lambda r: r["part"])
     merged = merge_reports([{k: v for k, v in r.items() if k not in ("shard", "part")} for r in ordered])

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import torch
 
-from toolkit.data.schema import Message, PreferencePair, SFTConversation, Turns
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.schema import Message, PreferencePair, SFTConversation, Turns
 from toolkit.recipe import Recipe, StageSettings
 
 ConfigT = TypeVar("ConfigT")

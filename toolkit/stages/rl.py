@@ -164,7 +164,7 @@ class LagrangeCallback(TrainerCallback):
 
 
 def save_lagrange_state(checkpoint: Path, multiplier: LagrangeMultiplier) -> None:
-    from toolkit.data.io import atomic_write_json
+    from toolkit.core.io import atomic_write_json
 
     checkpoint.mkdir(parents=True, exist_ok=True)
     atomic_write_json(checkpoint / LAGRANGE_STATE_FILE, multiplier.state())

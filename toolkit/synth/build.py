@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.data.io import atomic_write_json, atomic_write_text, write_jsonl
-from toolkit.data.schema import Message, PreferencePair, PromptRecord, QAItem, SFTConversation
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import atomic_write_json, atomic_write_text, write_jsonl
+from toolkit.core.schema import Message, PreferencePair, PromptRecord, QAItem, SFTConversation
 from toolkit.synth.articles import MAX_ARTICLE_BYTES, Article, Section, Skip, discover, read_article
 from toolkit.synth.contexts import CONTEXT_KINDS, MISLEADING_KINDS, grounded_answer, inject
 from toolkit.synth.facts import Fact, extract_facts

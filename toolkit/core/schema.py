@@ -168,7 +168,7 @@ RECORD_TYPES: dict[str, type[_Record]] = {
 
 def record_type(kind: str) -> type[_Record]:
     """The pydantic model for a data kind name."""
-    from toolkit.errors import UserInputError
+    from toolkit.core.errors import UserInputError
 
     try:
         return RECORD_TYPES[kind]

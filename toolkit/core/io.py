@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from toolkit.data.schema import Record, record_type
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.schema import Record, record_type
 
 Format = Literal["auto", "jsonl", "csv", "parquet", "hf"]
 FORMATS: tuple[str, ...] = ("auto", "jsonl", "csv", "parquet", "hf")
