@@ -203,3 +203,27 @@ def test_annotate_cli_creates_annotators_and_reports_bad_input_in_one_line(tmp_p
     assert missing.exit_code == 2 and "no such annotation database" in missing.output
     norun = runner.invoke(app, ["annotate", "from-run", str(tmp_path)])
     assert norun.exit_code == 2 and "no eval/samples.jsonl" in norun.output
+
+
+def test_export_mixes_the_new_pairs_into_the_current_training_file(judged: Store, tmp_path: Path) -> None:
+    current = tmp_path / "current.jsonl"
+    current.write_text(json.dumps({"id": "old-1", "use_case": "proposal_writing", "prompt": "Job: logo",
+                                   "chosen": "Here is my portfolio.", "rejected": "whatever"}) + "\n")
+    out = tmp_path / "round2.jsonl"
+    result = runner.invoke(app, ["annotate", "export", "--db", str(judged.path), "--out", str(out),
+                                 "--mix-with", str(current), "--recipe", str(_rules_recipe(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "mixed in 1 preference records" in result.output
+    ids = [p["id"] for p in read_json_lines(out)]
+    assert ids[0] == "old-1" and len(ids) == 4  # the current pair, then the three new ones
+    assert runner.invoke(app, ["data", "validate", str(out), "--kind", "preference"]).exit_code == 0
+    current.write_text('{"id": "bad"}\n')
+    bad = runner.invoke(app, ["annotate", "export", "--db", str(judged.path), "--out", str(out),
+                              "--mix-with", str(current), "--recipe", str(_rules_recipe(tmp_path))])
+    assert bad.exit_code == 2 and "current.jsonl:1:" in bad.output and "invalid records in the file to mix with" in bad.output
+
+
+def _rules_recipe(tmp_path: Path) -> Path:
+    recipe = tmp_path / "rules.yaml"
+    recipe.write_text("name: annotate-test\nsafety:\n  classifiers: {rules: true, toxicity: false, semantic: false}\n")
+    return recipe

@@ -668,6 +668,8 @@ def annotate_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL; conversations, quarantine, report and study results are written beside it.")] = Path("pairs.jsonl"),
     sft_out: Annotated[Path | None, typer.Option("--sft-out", help="SFT conversations JSONL (default: <out>.sft.jsonl).")] = None,
     recipe: RecipeOption = None,
+    mix_with: Annotated[Path | None, typer.Option("--mix-with", help="Current preference file: its records first, then the new pairs (the next run's data).")] = None,
+    mix_sft_with: Annotated[Path | None, typer.Option("--mix-sft-with", help="Current SFT file, mixed the same way into the conversations.")] = None,
 ) -> None:
     """Export judgements as canonical records, after the safety gate (PII redacted, unsafe text quarantined)."""
     from toolkit.annotate.export import export_annotations
@@ -676,11 +678,12 @@ def annotate_export(
 
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")
-    report = export_annotations(Store(db), out, sft_out, load_safety_config(recipe))
+    report = export_annotations(Store(db), out, sft_out, load_safety_config(recipe), mix_with=mix_with, mix_sft_with=mix_sft_with)
     emit(
         f"{report.judgements} judgements: {report.exported_judgements} exported ({report.preference_records} pairs, "
         f"{report.sft_records} conversations, {report.redacted} redacted), {report.quarantined_judgements} quarantined, "
         f"{report.not_a_pair} ties or both bad, {report.study_judgements} user-study"
+        + "".join(f"; mixed in {count} {kind} records" for kind, count in report.mixed_in.items())
     )
     for name, path in report.paths.items():
         emit(f"  {name}: {path}")

@@ -34,6 +34,7 @@ class ExportReport:
     study_judgements: int = 0
     exported_judgements: int = 0
     redacted: int = 0
+    mixed_in: dict[str, int] = field(default_factory=dict)  # records taken from --mix-with files
     paths: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -141,9 +142,14 @@ def export_annotations(
     sft_out: str | Path | None = None,
     config: SafetyConfig | None = None,
     classifiers: list[Any] | None = None,
+    mix_with: str | Path | None = None,
+    mix_sft_with: str | Path | None = None,
 ) -> ExportReport:
     """Write preference pairs to `out`, conversations to `sft_out` (default `<out>.sft.jsonl` beside
-    it), the quarantine and a report beside them, and each studied run's `eval/user_study.json`."""
+    it), the quarantine and a report beside them, and each studied run's `eval/user_study.json`.
+
+    `mix_with` / `mix_sft_with` name the current training files: their records come first in the
+    outputs, followed by the new ones, so the next `toolkit run` trains on both."""
     from safety.classifiers import build_classifiers
     from safety.gate import QuarantinedRecord, Reason, gate_records
     from toolkit.core.io import atomic_write_json, write_jsonl
@@ -205,17 +211,26 @@ def export_annotations(
     exported_pairs = [r for r in kept_pairs.kept if owner[r.id] not in quarantine]
     exported_sft = [r for r in kept_sft.kept if owner[r.id] not in quarantine]
 
+    report.mixed_in = {}
+    if mix_with is not None:
+        base_pairs = _mix_base(mix_with, "preference", exported_pairs)
+        report.mixed_in["preference"] = len(base_pairs)
+        exported_pairs = [*base_pairs, *exported_pairs]
+    if mix_sft_with is not None:
+        base_sft = _mix_base(mix_sft_with, "sft", exported_sft)
+        report.mixed_in["sft"] = len(base_sft)
+        exported_sft = [*base_sft, *exported_sft]
     write_jsonl(out, exported_pairs)
     write_jsonl(sft_path, exported_sft)
     write_jsonl(quarantine_path, [
         {"judgement_id": jid, "record": record, "reasons": reasons} for jid, (record, reasons) in sorted(quarantine.items())
     ])
     store.replace_quarantine([(jid, record, reasons) for jid, (record, reasons) in sorted(quarantine.items())])
-    report.preference_records = len(exported_pairs)
-    report.sft_records = len(exported_sft)
+    report.preference_records = len(exported_pairs) - report.mixed_in.get("preference", 0)
+    report.sft_records = len(exported_sft) - report.mixed_in.get("sft", 0)
     report.quarantined_judgements = len(quarantine)
     report.study_judgements = len(study)
-    report.exported_judgements = len({owner[r.id] for r in [*exported_pairs, *exported_sft]})
+    report.exported_judgements = len({owner[r.id] for r in [*exported_pairs, *exported_sft] if r.id in owner})
     report.paths = {"preference": str(out), "sft": str(sft_path), "quarantine": str(quarantine_path)}
 
     if study:
@@ -230,6 +245,22 @@ def export_annotations(
                 report.paths[f"study:{run}"] = str(run_dir / "eval" / STUDY_FILE)
     atomic_write_json(out.with_name(f"{stem}.report.json"), report.to_json())
     return report
+
+
+def _mix_base(path: str | Path, kind: str, new: list[Any]) -> list[Any]:
+    """The valid records of the current training file; a bad record or an id clash is an error."""
+    from toolkit.data.io import read_records
+    from toolkit.errors import UserInputError
+
+    result = read_records(path, kind)
+    if result.failures:
+        first = result.problems[0]
+        raise UserInputError(f"{first.where}: {first.field}",
+                             f"{first.message} ({len(result.failures)} invalid records in the file to mix with)")
+    clashes = {r.id for r in result.records} & {r.id for r in new}
+    if clashes:
+        raise UserInputError(str(path), f"record id {sorted(clashes)[0]!r} is also an exported id")
+    return list(result.records)
 
 
 def _with_rationale(record: PreferencePair | SFTConversation, rationale: str) -> PreferencePair | SFTConversation:
