@@ -220,6 +220,9 @@ def test_export_mixes_the_new_pairs_into_the_current_training_file(judged: Store
     current.write_text('{"id": "bad"}\n')
     bad = runner.invoke(app, ["annotate", "export", "--db", str(judged.path), "--out", str(out),
                               "--mix-with", str(current), "--recipe", str(_rules_recipe(tmp_path))])
+    assert bad.exit_code == 2 and "file exists; pass --overwrite" in bad.output
+    bad = runner.invoke(app, ["annotate", "export", "--db", str(judged.path), "--out", str(out), "--overwrite",
+                              "--mix-with", str(current), "--recipe", str(_rules_recipe(tmp_path))])
     assert bad.exit_code == 2 and "current.jsonl:1:" in bad.output and "invalid records in the file to mix with" in bad.output
 
 

@@ -652,11 +652,13 @@ def annotate_from_run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Task JSONL to write (load it with `annotate serve`).")] = Path("study_tasks.jsonl"),
     suite: Annotated[list[str] | None, typer.Option("--suite", help="Eval suites whose samples to use (default: win_rate).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many prompts.")] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Blind user-study tasks (base vs tuned answers) from a run's eval samples."""
     from toolkit.annotate.tasks import study_tasks_from_run
-    from toolkit.core.io import write_jsonl
+    from toolkit.core.io import prepare_output_file, write_jsonl
 
+    prepare_output_file(out, overwrite)
     tasks = study_tasks_from_run(run_dir, tuple(suite or ["win_rate"]), limit)
     write_jsonl(out, tasks)
     emit(f"wrote {len(tasks)} study tasks -> {out}")
@@ -670,14 +672,18 @@ def annotate_export(
     recipe: RecipeOption = None,
     mix_with: Annotated[Path | None, typer.Option("--mix-with", help="Current preference file: its records first, then the new pairs (the next run's data).")] = None,
     mix_sft_with: Annotated[Path | None, typer.Option("--mix-sft-with", help="Current SFT file, mixed the same way into the conversations.")] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Export judgements as canonical records, after the safety gate (PII redacted, unsafe text quarantined)."""
-    from toolkit.annotate.export import export_annotations
+    from toolkit.annotate.export import export_annotations, output_paths
     from toolkit.annotate.store import Store
+    from toolkit.core.io import prepare_output_file
     from toolkit.recipe import load_safety_config
 
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")
+    paths = output_paths(out, sft_out)
+    prepare_output_file(out, overwrite, companions=tuple(p for name, p in paths.items() if name != "preference"))
     report = export_annotations(Store(db), out, sft_out, load_safety_config(recipe), mix_with=mix_with, mix_sft_with=mix_sft_with)
     emit(
         f"{report.judgements} judgements: {report.exported_judgements} exported ({report.preference_records} pairs, "
@@ -693,11 +699,14 @@ def annotate_export(
 def annotate_export_labelstudio(
     db: DbOption = Path("annotations.sqlite"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Label Studio task JSON (its labeling config goes beside it).")] = Path("labelstudio.json"),
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Tasks and annotations as Label Studio JSON (raw, before the safety gate: for your own Label Studio)."""
-    from toolkit.annotate.labelstudio import export_labelstudio
+    from toolkit.annotate.labelstudio import config_path, export_labelstudio
     from toolkit.annotate.store import Store
+    from toolkit.core.io import prepare_output_file
 
+    prepare_output_file(out, overwrite, companions=(config_path(out),))
     if not db.is_file():
         raise UserInputError(str(db), "no such annotation database")
     tasks, annotations = export_labelstudio(Store(db), out)

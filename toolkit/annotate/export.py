@@ -136,6 +136,19 @@ def _gate_rationales(judgements: list[Judgement], config: SafetyConfig, classifi
     return decided
 
 
+def output_paths(out: str | Path, sft_out: str | Path | None = None) -> dict[str, Path]:
+    """Where an export writes: the pairs file, and its companions beside it."""
+    out = Path(out)
+    stem = out.name.removesuffix(".jsonl")
+    return {
+        "preference": out,
+        "sft": Path(sft_out) if sft_out else out.with_name(f"{stem}.sft.jsonl"),
+        "quarantine": out.with_name(f"{stem}.quarantine.jsonl"),
+        "report": out.with_name(f"{stem}.report.json"),
+        "study": out.with_name(f"{stem}.study.json"),
+    }
+
+
 def export_annotations(
     store: Store,
     out: str | Path,
@@ -154,10 +167,9 @@ def export_annotations(
     from safety.gate import QuarantinedRecord, Reason, gate_records
     from toolkit.core.io import atomic_write_json, write_jsonl
 
-    out = Path(out)
-    stem = out.name.removesuffix(".jsonl")
-    sft_path = Path(sft_out) if sft_out else out.with_name(f"{stem}.sft.jsonl")
-    quarantine_path = out.with_name(f"{stem}.quarantine.jsonl")
+    paths = output_paths(out, sft_out)
+    out, sft_path, quarantine_path = paths["preference"], paths["sft"], paths["quarantine"]
+    out.parent.mkdir(parents=True, exist_ok=True)
     config = config or SafetyConfig()
     if classifiers is None:
         classifiers = build_classifiers(config) if config.enabled else []
@@ -198,7 +210,9 @@ def export_annotations(
             owner[record.id] = judgement.id
             (pairs if isinstance(record, PreferencePair) else conversations).append(record)
 
-    kept_pairs = gate_records(pairs, "preference", config, classifiers)
+    # `cost` keeps the human judgement as it is: PII redacted, per-answer verdicts (chosen_unsafe,
+    # rejected_unsafe) recorded; the next run's dpo/reward gates then apply their own policy.
+    kept_pairs = gate_records(pairs, "cost", config, classifiers)
     kept_sft = gate_records(conversations, "sft", config, classifiers)
     for result in (kept_pairs, kept_sft):
         assert result.report is not None
@@ -235,7 +249,7 @@ def export_annotations(
 
     if study:
         results = study_results(study)
-        study_path = out.with_name(f"{stem}.study.json")
+        study_path = paths["study"]
         atomic_write_json(study_path, results)
         report.paths["study"] = str(study_path)
         for run, result in results.items():
@@ -243,14 +257,14 @@ def export_annotations(
             if run_dir is not None and (run_dir / "manifest.json").is_file():
                 atomic_write_json(run_dir / "eval" / STUDY_FILE, result)
                 report.paths[f"study:{run}"] = str(run_dir / "eval" / STUDY_FILE)
-    atomic_write_json(out.with_name(f"{stem}.report.json"), report.to_json())
+    atomic_write_json(paths["report"], report.to_json())
     return report
 
 
 def _mix_base(path: str | Path, kind: str, new: list[Any]) -> list[Any]:
     """The valid records of the current training file; a bad record or an id clash is an error."""
-    from toolkit.data.io import read_records
-    from toolkit.errors import UserInputError
+    from toolkit.core.errors import UserInputError
+    from toolkit.core.io import read_records
 
     result = read_records(path, kind)
     if result.failures:

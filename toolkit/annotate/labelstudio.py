@@ -40,6 +40,12 @@ def labeling_config() -> str:
     )
 
 
+def config_path(out: str | Path) -> Path:
+    """The labeling config written beside a Label Studio export."""
+    out = Path(out)
+    return out.with_name(out.name.removesuffix(".json") + ".config.xml")
+
+
 def _task_data(task: AnnotationTask) -> dict[str, Any]:
     data: dict[str, Any] = {"task_id": task.id, "kind": task.kind, "use_case": task.use_case, "prompt": task.prompt_text()}
     if task.kind == "rank":
@@ -82,9 +88,8 @@ def export_labelstudio(store: Store, out: str | Path) -> tuple[int, int]:
                                            "toolkit_annotator": judgement.annotator_id})
         annotations += len(results_per_annotation)
         exported.append({"id": number, "data": _task_data(task), "annotations": results_per_annotation})
-    out = Path(out)
     atomic_write_json(out, exported)
-    atomic_write_text(out.with_name(out.name.removesuffix(".json") + ".config.xml"), labeling_config())
+    atomic_write_text(config_path(out), labeling_config())
     return len(exported), annotations
 
 
