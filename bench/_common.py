@@ -340,7 +340,14 @@ class ToolkitStageProbe:
             self.trainer = trainer
             return original(trainer, inputs, tokenizer)
 
-        runner = {"sft": sft.run_sft, "reward": reward.run_reward, "dpo": run_dpo}[stage]
+        runners = {"sft": sft.run_sft, "reward": reward.run_reward, "cost": getattr(reward, "run_cost", None), "dpo": run_dpo}
+        if stage == "rl":
+            import toolkit.stages.rl as rl
+
+            runners["rl"] = getattr(rl, "run_rl", None)
+        runner = runners[stage]
+        if runner is None:
+            raise NotImplementedError(f"this version of the toolkit has no {stage} stage runner")
         patched = [(common, "train_and_save"), (sft, "train_and_save"), (reward, "train_and_save")]
         for module, name in patched:
             setattr(module, name, instrumented)
