@@ -30,7 +30,7 @@ FILE_TYPES = {
     "red_team.jsonl": PromptRecord,
     "over_refusal.jsonl": PromptRecord,
 }
-DATA_FILES = sorted(p.relative_to(DATA).as_posix() for p in DATA.glob("*/*.jsonl"))
+DATA_FILES = sorted(p.relative_to(DATA).as_posix() for p in DATA.glob("*/*.jsonl") if p.parent.name != "safety")  # the safety mix: tests/test_safety_mix.py
 LOCATIONS = {"preference.jsonl": ("prompt", "chosen", "rejected"), "sft.jsonl": ("sft",),
              "eval_prompts.jsonl": ("prompt",), "qa.jsonl": ("context",)}
 
