@@ -18,6 +18,7 @@ from typing import Any
 
 from toolkit.core.errors import UserInputError
 from toolkit.core.io import RawFailure, atomic_write_json, read_records, write_jsonl
+from toolkit.core.memory import peak_rss_bytes, release_memory, rss_bytes
 from toolkit.recipe import Recipe, load_recipe
 from toolkit.run import (
     Run,
@@ -49,40 +50,30 @@ class SplitData:
 
 def load_and_split(run: Run, kind: str) -> SplitData:
     """Read the recipe's data of `kind`, split it leakage-free; invalid records go to the gate."""
-    from toolkit.core.io import ReadResult
-    from toolkit.data.mixture import mix_records
     from toolkit.data.split import split_records
 
-    data = run.recipe.data
-    source = getattr(data, kind)
-    mixture = [entry for entry in data.mixture if entry.kind == kind]
-    if source is None and not mixture:
+    source = getattr(run.recipe.data, kind)
+    if source is None:
         raise UserInputError(f"data.{kind}", f"the recipe enables a stage that needs `data.{kind}.path`")
-    use_case = run.recipe.use_case
-    read = read_records(source.path, kind, source.format, source.split, use_case=use_case) if source else ReadResult([], [])
-    mixed = mix_records(read.records, kind, data.mixture, data.split.seed, use_case=use_case)
-    split_settings = data.split
-    result = split_records(mixed.records, kind, split_settings.eval_fraction, split_settings.seed)
+    read = read_records(source.path, kind, source.format, source.split, use_case=run.recipe.use_case)
+    split_settings = run.recipe.data.split
+    result = split_records(read.records, kind, split_settings.eval_fraction, split_settings.seed)
     removed = [dict(item) if isinstance(item, dict) else _as_dict(item) for item in result.removed]
-    failures = [*read.failures, *mixed.failures]
     summary = {
-        "path": source.path if source else None,
-        "sha256": sha256_file(Path(source.path)) if source and Path(source.path).is_file() else None,
-        "input": read.total + sum(m["taken"] + m["invalid"] for m in mixed.summary),
+        "path": source.path,
+        "sha256": sha256_file(Path(source.path)) if Path(source.path).is_file() else None,
+        "input": read.total,
         "train": len(result.train),
         "eval": len(result.eval),
         "duplicates_removed": len(removed),
-        "invalid": len(failures),
+        "invalid": len(read.failures),
     }
-    if mixed.summary:
-        summary["own"] = read.total
-        summary["mixture"] = mixed.summary
     out = run.root / "data" / kind
     if is_main_process():
         write_jsonl(out / "train.jsonl", result.train)
         write_jsonl(out / "eval.jsonl", result.eval)
         atomic_write_json(out / "split_report.json", {**summary, "removed": removed})
-    return SplitData(kind, list(result.train), list(result.eval), failures, summary)
+    return SplitData(kind, list(result.train), list(result.eval), list(read.failures), summary)
 
 
 def _as_dict(item: Any) -> dict[str, Any]:
@@ -198,12 +189,8 @@ def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
             "stages.dpo.safety_margin",
             f"defined for loss_type {sorted(MARGIN_LOSS_TYPES)}; got {dpo.loss_type} (set the margin to 0)",
         )
-    for index, entry in enumerate(recipe.data.mixture):
-        if not Path(entry.path).is_file():
-            raise UserInputError(f"data.mixture[{index}].path", f"file not found: {entry.path}")
     for stage in stages:
-        has_mixture = any(entry.kind == STAGE_DATA.get(stage) for entry in recipe.data.mixture)
-        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None and not has_mixture:
+        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None:
             raise UserInputError(f"data.{STAGE_DATA[stage]}", f"stage {stage!r} needs `data.{STAGE_DATA[stage]}.path`")
 
 
@@ -214,6 +201,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
 
     entry = run.stage(stage)
     started = time.perf_counter()
+    rss_start = rss_bytes()
     train, eval_, gate_report = gate_split(run, stage, data)
     gate_seconds = time.perf_counter() - started
     init_adapter = None
@@ -264,6 +252,7 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
                 init_adapter=init_adapter,
             )
             metrics = _stage_runner(stage)(run.recipe, inputs)
+            release_memory()  # the stage's model and trainer must not stay alive under the next stage
             tracker.log_summary({f"final/{k}": v for k, v in metrics.items()})
         entry.update(
             {
@@ -274,6 +263,11 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
                     "quarantine_train": f"{stage}/gate/train/quarantine.jsonl",
                 },
                 "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
+                "memory": {  # GiB; the peak is the process's so far (ru_maxrss), so it includes earlier stages
+                    "rss_start_gib": round(rss_start / 2**30, 3),
+                    "rss_end_gib": round(rss_bytes() / 2**30, 3),
+                    "peak_rss_gib": round(peak_rss_bytes() / 2**30, 3),
+                },
                 "wandb_run_dir": str(tracker.run_path.relative_to(run.root)) if tracker.run_path else None,
             }
         )

@@ -54,10 +54,49 @@ def print_run_summary(run_dir: Path, console: Console) -> None:
             shown or "-",
         )
     console.print(table)
+    print_paired_table(manifest.get("stages", {}).get("eval", {}).get("metrics", {}), console)
     console.print(f"run folder: {run_dir}  (manifest.json, <stage>/adapter, <stage>/gate, eval/, wandb/)")
     report = run_dir / "eval" / "metrics.json"
     if report.exists():
         console.print(f"eval metrics: {report}")
+
+
+def format_interval(low: Any, high: Any) -> str:
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return "–"
+    return f"[{low:+.3f}, {high:+.3f}]"
+
+
+def print_paired_table(metrics: dict[str, Any], console: Console) -> None:
+    """Base vs tuned per metric: the paired difference, its 95 % bootstrap interval, McNemar's p."""
+    from toolkit.eval.paired import paired_rows
+
+    rows = paired_rows(metrics)
+    if not rows:
+        return
+    table = Table(title="base vs tuned (same prompts; 95 % paired bootstrap interval of tuned − base)")
+    for column in ("metric", "n", "base", "tuned", "diff", "95 % interval", "McNemar p"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for row in rows:
+        excludes_zero = isinstance(row["ci_low"], float) and (row["ci_low"] > 0 or row["ci_high"] < 0)
+        table.add_row(
+            row["metric"],
+            format_metric(row["n"]),
+            format_metric(row["base"]),
+            format_metric(row["tuned"]),
+            f"{row['diff']:+.3f}" if isinstance(row["diff"], int | float) else "–",
+            format_interval(row["ci_low"], row["ci_high"]) + (" *" if excludes_zero else ""),
+            format_metric(row["mcnemar_p"]),
+        )
+    console.print(table)
+    if "win_rate" in metrics:
+        low, high = metrics.get("win_rate/ci_low"), metrics.get("win_rate/ci_high")
+        console.print(
+            f"win rate {metrics['win_rate']:.3f} {format_interval(low, high).replace('+', '')} "
+            "— judged by the run's own reward model (in-distribution: it trained on the policy's data)",
+            highlight=False,
+        )
+    console.print("* interval excludes 0", highlight=False)
 
 
 # ---------------------------------------------------------------- eval summary (terminal)
@@ -70,6 +109,7 @@ def print_eval_summary(run_dir: Path, console: Console) -> None:
     for key, value in entry.get("metrics", {}).items():
         table.add_row(key, format_metric(value))
     console.print(table)
+    print_paired_table(entry.get("metrics", {}), console)
     for suite, outcome in entry.get("suites", {}).items():
         reason = f": {outcome['reason']}" if outcome.get("reason") else ""
         console.print(f"{suite}: {outcome.get('status', '?')}{reason}", highlight=False)
@@ -231,7 +271,9 @@ def _rate_charts(runs: list[RunView]) -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    _bar_panel(axes[0], runs, "Win rate vs base (reward model)", {"win rate": "win_rate"}, reference=0.5)
+    _bar_panel(
+        axes[0], runs, "Win rate vs base (own reward model: in-distribution)", {"win rate": "win_rate"}, reference=0.5
+    )
     _bar_panel(
         axes[1],
         runs,
@@ -244,6 +286,38 @@ def _rate_charts(runs: list[RunView]) -> str:
         "Over-refusal rate (benign prompts)",
         {"base": "over_refusal/base", "tuned": "over_refusal/tuned"},
     )
+    figure.tight_layout()
+    return _png(figure)
+
+
+INTERVAL_METRICS = ("safety/violation_rate", "safety/refusal_rate", "over_refusal", "rubric/proposal_writing", "rubric/job_post", "rubric/help_center_qa", "use_case/off_platform", "use_case/protected_attributes", "rag/misleading_context", "judge/win_rate")  # fmt: skip
+
+
+def _interval_chart(runs: list[RunView]) -> str:
+    """Tuned − base per metric and run, with the 95 % paired bootstrap interval as an error bar."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    metrics = [m for m in INTERVAL_METRICS if any(f"{m}/diff_ci_low" in run.metrics for run in runs)]
+    if not metrics:
+        return "<p>No paired intervals in these runs (evaluated before intervals were recorded?).</p>"
+    figure, axis = plt.subplots(figsize=(9, 0.5 + 0.45 * len(metrics) * len(runs)))
+    height = 0.8 / len(runs)
+    positions = np.arange(len(metrics))
+    for offset, run in enumerate(runs):
+        rows = [(i, run.metrics.get(f"{m}/diff"), run.metrics.get(f"{m}/diff_ci_low"), run.metrics.get(f"{m}/diff_ci_high")) for i, m in enumerate(metrics)]  # fmt: skip
+        rows = [r for r in rows if all(isinstance(v, int | float) for v in r[1:])]
+        if not rows:
+            continue
+        y = np.array([positions[i] for i, *_ in rows]) - 0.4 + height / 2 + offset * height
+        diff = np.array([d for _, d, _, _ in rows])
+        errors = np.array([[d - lo for _, d, lo, _ in rows], [hi - d for _, d, _, hi in rows]])
+        axis.errorbar(diff, y, xerr=errors, fmt="o", capsize=3, label=run.label)
+    axis.axvline(0, color="grey", linestyle="--", linewidth=1)
+    axis.set_yticks(positions, metrics, fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlabel("tuned − base (95 % paired bootstrap interval)", fontsize=8)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     return _png(figure)
 
@@ -479,6 +553,7 @@ def render_comparison(runs: list[RunView]) -> str:
         f"<title>Run comparison: {escape(', '.join(run.label for run in runs))}</title><style>{_STYLE}</style></head><body>"
         f"<h1>Run comparison</h1><ul>{summary}</ul>"
         f"<h2>Win rate, violations, over-refusal</h2>{_rate_charts(runs)}"
+        f"<h2>Tuned − base with 95 % intervals</h2>{_interval_chart(runs)}"
         f"<h2>User study (blind, people)</h2>{_user_study_section(runs)}"
         f"<h2>Eval suites</h2>{_suites_table(runs)}"
         f"<h2>Training curves</h2>{_curve_charts(runs)}"
