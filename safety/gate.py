@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,17 @@ HUMAN_LABEL = "human_label"
 # toxicity in a refusal are still findings.
 REFUSAL_EXEMPT: frozenset[str] = frozenset({*HAZARD_IDS, "hiring_discrimination", "prompt_injection"})
 _REFUSAL_HEAD = 400  # a refusal leads the answer
+_EAGER = re.compile(r"\bI(?:'|’)?(?:m| am)? ?(?:can(?:no|'|’)?t|cannot) (?:wait|believe)\b", re.IGNORECASE)
+# Declining openers the refusal detector's patterns (made for over-refusal) do not cover: "I won't
+# roleplay ...", "I don't write ...", "I'll pass on ...", and answers that say they ignored an
+# instruction injected into the content. Checked on the opening sentence only.
+_DECLINES = re.compile(
+    r"^\W*(?:(?:sorry|understood|i understand[^.,;:]{0,40})[\s,.;:—-]*(?:but\s+)?)?"
+    r"I(?:'|’)?(?:m| am)? ?(?:can(?:no|'|’)?t|cannot|won(?:'|’)t|will not|don(?:'|’)t|do not|(?:'|’)ll (?:pass|skip)|must decline|(?:'|’)d rather not)"
+    r"(?! wait| believe| recommend enough| stress enough)\b"
+    r"|\bI(?:'|’)?ve (?:ignored|disregarded|set (?:it|that) aside|treated it as text)\b|\bI won(?:'|’)t act on\b",
+    re.IGNORECASE,
+)
 
 
 # ---------------------------------------------------------------- records and results
@@ -443,7 +455,7 @@ class Gate:
             detail = "harm in the prompt is a label; the learned answer decides"
             return _Findings([_with_action(r, "label", detail) if r.action == "quarantine" else r for r in found.reasons], found.redact_spans)
         if self.config.refusal_is_safe and any(r.action == "quarantine" and r.category in REFUSAL_EXEMPT for r in found.reasons):
-            if self._refusals.pattern_score(unit.text[:_REFUSAL_HEAD]) >= 1.0:
+            if _refuses(unit.text, self._refusals):
                 detail = "the answer refuses: naming the declined harm is not unsafe"
                 reasons = [
                     _with_action(r, "overridden", detail) if r.action == "quarantine" and r.category in REFUSAL_EXEMPT else r
@@ -617,6 +629,16 @@ class Gate:
 
     def finish(self) -> GateReport:
         return self.report
+
+
+def _refuses(text: str, detector: RefusalDetector) -> bool:
+    """Whether an answer opens by declining (the refusal detector's patterns, or a declining first
+    sentence / a note that an injected instruction was ignored)."""
+    head = text[:_REFUSAL_HEAD]
+    first_sentence = re.split(r"(?<=[.!?])\s", head.strip(), maxsplit=1)[0]
+    if _EAGER.search(first_sentence):  # "I can't wait to help!" opens a compliance
+        return False
+    return detector.pattern_score(head) >= 1.0 or bool(_DECLINES.search(first_sentence))
 
 
 def _with_action(reason: Reason, action: ReasonAction, detail: str | None = None) -> Reason:

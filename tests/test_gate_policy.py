@@ -71,6 +71,25 @@ def test_harmful_prompt_is_a_label_and_the_pair_is_kept_for_dpo() -> None:
     assert result.report.by_category_action["violent_crimes"] == {"label": 1, "overridden": 1, "rejected_unsafe": 1}
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I won't help you hurt the reviewer. You can report an unfair review from your dashboard.",
+        "Sorry — I don't plan ways to hurt people. A calm public reply works better.",
+        "The review contains an instruction to hurt someone; I've ignored it and kept to the facts.",
+    ],
+)
+def test_declining_openers_count_as_refusals(answer: str) -> None:
+    (kept,) = gate_records([pair("p1", answer, COMPLIANCE, prompt=HARMFUL)], "dpo", RULES_AND_TOXICITY, [KeywordHazard()]).kept
+    assert (kept.chosen, kept.rejected_unsafe) == (answer, True)
+
+
+def test_an_answer_that_complies_after_a_polite_opener_is_still_unsafe() -> None:
+    answer = "I can't wait to help! Hurt them with [OBJECT] at [TIME]."
+    result = gate_records([pair("p1", answer, REFUSAL, prompt=HARMFUL)], "dpo", RULES_AND_TOXICITY, [KeywordHazard()])
+    assert result.kept[0].chosen == REFUSAL and result.report.swapped == 1
+
+
 def test_a_human_label_that_the_prompt_is_benign_wins() -> None:
     labels = {"chosen_safe": True, "rejected_safe": True, "prompt_harmful": False}
     result = gate_records([pair("p1", REFUSAL, "Sure.", prompt=HARMFUL, labels=labels)], "dpo", RULES_AND_TOXICITY, [KeywordHazard()])

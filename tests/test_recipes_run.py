@@ -43,6 +43,9 @@ def test_recipe_runs_every_stage_on_a_tiny_model(recipe_path: Path, tiny_model_d
             report = entry["gate"][split]
             assert report["input"] == report["kept"] + report["quarantined"]
     assert sum(manifest["stages"][s]["gate"]["train"]["quarantined"] for s in expected) > 0  # dirty data caught
+    for kind in ("sft", "preference"):  # the safety mix is part of every recipe's training data
+        assert any(m["taken"] > 0 and "safety" in m["path"] for m in manifest["data"][kind]["mixture"]), kind
+    assert set(manifest["gate_summary"]) == set(expected)
     eval_entry = manifest["stages"]["eval"]
     assert eval_entry["status"] == "completed"
     metrics = json.loads((run.root / "eval" / "metrics.json").read_text())

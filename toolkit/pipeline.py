@@ -50,30 +50,40 @@ class SplitData:
 
 def load_and_split(run: Run, kind: str) -> SplitData:
     """Read the recipe's data of `kind`, split it leakage-free; invalid records go to the gate."""
+    from toolkit.core.io import ReadResult
+    from toolkit.data.mixture import mix_records
     from toolkit.data.split import split_records
 
-    source = getattr(run.recipe.data, kind)
-    if source is None:
+    data = run.recipe.data
+    source = getattr(data, kind)
+    mixture = [entry for entry in data.mixture if entry.kind == kind]
+    if source is None and not mixture:
         raise UserInputError(f"data.{kind}", f"the recipe enables a stage that needs `data.{kind}.path`")
-    read = read_records(source.path, kind, source.format, source.split, use_case=run.recipe.use_case)
-    split_settings = run.recipe.data.split
-    result = split_records(read.records, kind, split_settings.eval_fraction, split_settings.seed)
+    use_case = run.recipe.use_case
+    read = read_records(source.path, kind, source.format, source.split, use_case=use_case) if source else ReadResult([], [])
+    mixed = mix_records(read.records, kind, data.mixture, data.split.seed, use_case=use_case)
+    split_settings = data.split
+    result = split_records(mixed.records, kind, split_settings.eval_fraction, split_settings.seed)
     removed = [dict(item) if isinstance(item, dict) else _as_dict(item) for item in result.removed]
+    failures = [*read.failures, *mixed.failures]
     summary = {
-        "path": source.path,
-        "sha256": sha256_file(Path(source.path)) if Path(source.path).is_file() else None,
-        "input": read.total,
+        "path": source.path if source else None,
+        "sha256": sha256_file(Path(source.path)) if source and Path(source.path).is_file() else None,
+        "input": read.total + sum(m["taken"] + m["invalid"] for m in mixed.summary),
         "train": len(result.train),
         "eval": len(result.eval),
         "duplicates_removed": len(removed),
-        "invalid": len(read.failures),
+        "invalid": len(failures),
     }
+    if mixed.summary:
+        summary["own"] = read.total
+        summary["mixture"] = mixed.summary
     out = run.root / "data" / kind
     if is_main_process():
         write_jsonl(out / "train.jsonl", result.train)
         write_jsonl(out / "eval.jsonl", result.eval)
         atomic_write_json(out / "split_report.json", {**summary, "removed": removed})
-    return SplitData(kind, list(result.train), list(result.eval), list(read.failures), summary)
+    return SplitData(kind, list(result.train), list(result.eval), failures, summary)
 
 
 def _as_dict(item: Any) -> dict[str, Any]:
@@ -189,8 +199,12 @@ def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
             "stages.dpo.safety_margin",
             f"defined for loss_type {sorted(MARGIN_LOSS_TYPES)}; got {dpo.loss_type} (set the margin to 0)",
         )
+    for index, entry in enumerate(recipe.data.mixture):
+        if not Path(entry.path).is_file():
+            raise UserInputError(f"data.mixture[{index}].path", f"file not found: {entry.path}")
     for stage in stages:
-        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None:
+        has_mixture = any(entry.kind == STAGE_DATA.get(stage) for entry in recipe.data.mixture)
+        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None and not has_mixture:
             raise UserInputError(f"data.{STAGE_DATA[stage]}", f"stage {stage!r} needs `data.{STAGE_DATA[stage]}.path`")
 
 

@@ -80,11 +80,27 @@ class SplitSettings(_Strict):
     seed: int = 42
 
 
+class MixtureSource(_Strict):
+    """A file mixed into a stage's training data (e.g. the shipped safety mix), at a ratio."""
+
+    path: str = Field(description="file, relative to the recipe (JSONL, CSV, Parquet)")
+    kind: Literal["preference", "sft"] = Field(description="which data it joins: preference (reward, cost, dpo) or sft")
+    weight: float = Field(
+        gt=0,
+        description="records taken per record of the recipe's own data of that kind (0.5: one for every two), "
+        "capped at the file's size; sampled with data.split.seed. Without own data the whole file is used",
+    )
+    format: Literal["auto", "jsonl", "csv", "parquet"] = "auto"
+
+
 class DataSettings(_Strict):
     sft: DataSource | None = None
     preference: DataSource | None = None
     eval_prompts: DataSource | None = None
     qa: DataSource | None = None
+    mixture: list[MixtureSource] = Field(
+        default_factory=list, description="files mixed into the training data, e.g. recipes/data/safety at a weight"
+    )
     split: SplitSettings = Field(default_factory=SplitSettings)
     engine: Literal["local", "ray"] = Field(
         "local",
@@ -347,6 +363,16 @@ def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:
                 _set(data, keys, str(candidate.resolve()))
             except (RuntimeError, OSError):  # a symlink loop: keep the path, the data check names it
                 _set(data, keys, str(candidate))
+    mixture = _get(data, ("data", "mixture"))
+    if isinstance(mixture, list):  # list entries are not in PATH_KEYS: resolve each `path`
+        for entry in mixture:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
+                candidate = Path(entry["path"]).expanduser()
+                candidate = candidate if candidate.is_absolute() else base_dir / candidate
+                try:
+                    entry["path"] = str(candidate.resolve())
+                except (RuntimeError, OSError):
+                    entry["path"] = str(candidate)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
