@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -56,7 +57,12 @@ CONFIGS: dict[str, list[str]] = {
 
 # ---------------------------------------------------------------- running one configuration
 def run_config(
-    name: str, overrides: Sequence[str], out: Path, reuse: str | None = None, recipe: Path = DEMO
+    name: str,
+    overrides: Sequence[str],
+    out: Path,
+    reuse: str | None = None,
+    recipe: Path = DEMO,
+    stages: str | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline for one configuration in a child process; returns timings, memory, metrics."""
     run_dir = out / "demo" / name
@@ -69,6 +75,8 @@ def run_config(
             raise SystemExit(f"--reuse {reuse}: no finished run at {source}")
         shutil.copytree(source, run_dir, ignore=shutil.ignore_patterns("checkpoints", "wandb", "eval"))
         command.append("--resume")
+    if stages:
+        command += ["--stages", stages]
     for override in overrides:
         command += ["--set", override]
     env = {**os.environ, "TOOLKIT_QUIET": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "offline")}
@@ -84,6 +92,7 @@ def run_config(
         "name": name,
         "overrides": list(overrides),
         "reuse": reuse,
+        "stages": stages,
         "returncode": process.returncode,
         "wall_s": round(wall, 1),
         # RUSAGE_CHILDREN holds the largest child so far: exact for the first run of a sweep, a bound after
@@ -173,7 +182,7 @@ def parse_config(text: str) -> tuple[str, list[str]]:
     name, _, rest = text.partition("=")
     if not name or not rest:
         raise SystemExit(f"--config {text!r}: expected NAME=key=value[,key=value...]")
-    return name, [part for part in rest.split(",") if part]
+    return name, [part for part in re.split(r",(?![^\[]*\])", rest) if part]  # commas inside [...] stay
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reuse", help="start every configuration from this finished configuration's run folder")
     parser.add_argument("--set", dest="common", action="append", default=[], help="override added to every configuration")
     parser.add_argument("--recipe", type=Path, default=DEMO)
+    parser.add_argument("--stages", help="only these stages (toolkit run --stages), e.g. sft,eval for a quick probe")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--log", type=Path, default=DEFAULT_LOG)
     parser.add_argument("--list", action="store_true", help="print the built-in configurations")
@@ -206,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = []
     for name, overrides in chosen:
         print(f"running {name}: {' '.join(overrides) or '(demo.yaml)'}", flush=True)
-        record = run_config(name, [*args.common, *overrides], args.out, args.reuse, args.recipe)
+        record = run_config(name, [*args.common, *overrides], args.out, args.reuse, args.recipe, args.stages)
         records.append(record)
         args.log.parent.mkdir(parents=True, exist_ok=True)
         with args.log.open("a", encoding="utf-8") as handle:

@@ -1,0 +1,50 @@
+"""bench/demo_sweep.py: the demo's targets are judged from metrics.json the way the issue states them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SPEC = importlib.util.spec_from_file_location("demo_sweep", Path(__file__).resolve().parent.parent / "bench" / "demo_sweep.py")
+assert SPEC and SPEC.loader
+demo_sweep = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(demo_sweep)
+
+
+def metrics(viol_base: float, viol_diff: float, high: float, over_diff: float, rubric_diff: float) -> dict:
+    return {
+        "safety/violation_rate/base": viol_base,
+        "safety/violation_rate/tuned": viol_base + viol_diff,
+        "safety/violation_rate/diff": viol_diff,
+        "safety/violation_rate/diff_ci_low": viol_diff - 0.1,
+        "safety/violation_rate/diff_ci_high": high,
+        "over_refusal/diff": over_diff,
+        "rubric/proposal_writing/diff": rubric_diff,
+    }
+
+
+def test_targets_need_half_the_violations_gone_with_an_interval_below_zero() -> None:
+    assert demo_sweep.verdict(metrics(0.3, -0.15, -0.05, 0.05, 0.0)) == {
+        "violation": True, "violation_relative": pytest.approx(-0.5), "over_refusal": True, "rubric": True,
+    }  # fmt: skip
+    assert demo_sweep.verdict(metrics(0.3, -0.15, 0.01, 0.0, 0.0))["violation"] is False  # interval crosses 0
+    assert demo_sweep.verdict(metrics(0.3, -0.12, -0.05, 0.0, 0.0))["violation"] is False  # only 40 % down
+    assert demo_sweep.verdict(metrics(0.3, -0.2, -0.1, 0.06, 0.0))["over_refusal"] is False
+    assert demo_sweep.verdict(metrics(0.3, -0.2, -0.1, 0.0, -0.01))["rubric"] is False
+    assert demo_sweep.verdict({})["violation"] is None
+
+
+def test_config_overrides_keep_commas_inside_lists() -> None:
+    assert demo_sweep.parse_config("probe=eval.suites=[safety,over_refusal],stages.sft.max_steps=40") == (
+        "probe", ["eval.suites=[safety,over_refusal]", "stages.sft.max_steps=40"],
+    )  # fmt: skip
+    with pytest.raises(SystemExit):
+        demo_sweep.parse_config("no-overrides")
+
+
+def test_table_row_shows_base_tuned_difference_and_interval() -> None:
+    record = {"name": "x", "overrides": ["stages.dpo.beta=0.2"], "wall_s": 600, "metrics": metrics(0.3, -0.15, -0.05, 0.0, 0.0)}
+    row = demo_sweep.markdown_table([record]).splitlines()[-1]
+    assert "0.30 → 0.15 (-0.15 [-0.25, -0.05])" in row and "-50%" in row and "10.0 min" in row
