@@ -28,6 +28,7 @@ Decisions are deterministic: same records, config and classifiers -> same output
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import re
@@ -138,6 +139,7 @@ class QuarantinedRecord(BaseModel):
     line: int | None = None
     record: dict[str, Any] | None = None
     raw: str | None = None
+    raw_base64: str | None = None  # the line's exact bytes when it was not UTF-8 (`raw` then shows U+FFFD)
     reasons: list[Reason]
 
 
@@ -417,8 +419,10 @@ class Gate:
             Reason(category=PARSE_ERROR, classifier="reader", score=1.0, field=p.field, action="quarantine", detail=str(p))
             for p in failure.problems
         ]
+        raw_base64 = base64.b64encode(failure.raw_bytes).decode("ascii") if failure.raw_bytes is not None else None
         quarantined = QuarantinedRecord(
-            id=_raw_id(failure.raw), position=self._position, line=failure.line, raw=failure.raw, reasons=reasons
+            id=_raw_id(failure.raw), position=self._position, line=failure.line, raw=failure.raw,
+            raw_base64=raw_base64, reasons=reasons,
         )
         return Decision(quarantined=quarantined, reasons=reasons)
 
@@ -675,7 +679,7 @@ def _raw_id(raw: str) -> str | None:
     """The id of a record that failed validation, when its line is still a JSON object with one."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         return None
     if isinstance(data, dict) and isinstance(data.get("id"), (str, int)) and not isinstance(data.get("id"), bool):
         return str(data["id"])

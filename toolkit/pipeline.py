@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.core.errors import UserInputError
-from toolkit.core.io import RawFailure, atomic_write_json, read_records, write_jsonl
+from toolkit.core.io import RawFailure, atomic_write_json, check_data_file, read_records, write_jsonl
 from toolkit.core.memory import peak_rss_bytes, release_memory, rss_bytes
 from toolkit.recipe import Recipe, load_recipe
 from toolkit.run import (
@@ -200,12 +200,17 @@ def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
             f"defined for loss_type {sorted(MARGIN_LOSS_TYPES)}; got {dpo.loss_type} (set the margin to 0)",
         )
     for index, entry in enumerate(recipe.data.mixture):
-        if not Path(entry.path).is_file():
-            raise UserInputError(f"data.mixture[{index}].path", f"file not found: {entry.path}")
+        check_data_file(entry.path, entry.format, f"data.mixture[{index}].path")
     for stage in stages:
-        has_mixture = any(entry.kind == STAGE_DATA.get(stage) for entry in recipe.data.mixture)
-        if stage in STAGE_DATA and getattr(recipe.data, STAGE_DATA[stage]) is None and not has_mixture:
-            raise UserInputError(f"data.{STAGE_DATA[stage]}", f"stage {stage!r} needs `data.{STAGE_DATA[stage]}.path`")
+        if stage not in STAGE_DATA:
+            continue
+        kind = STAGE_DATA[stage]
+        source = getattr(recipe.data, kind)
+        has_mixture = any(entry.kind == kind for entry in recipe.data.mixture)
+        if source is None and not has_mixture:
+            raise UserInputError(f"data.{kind}", f"stage {stage!r} needs `data.{kind}.path`")
+        if source is not None:
+            check_data_file(source.path, source.format, f"data.{kind}.path")  # exists, readable, known format, not empty
 
 
 def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> None:
@@ -218,6 +223,13 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
     rss_start = rss_bytes()
     train, eval_, gate_report = gate_split(run, stage, data)
     gate_seconds = time.perf_counter() - started
+    if not train:  # TRL would fail on an empty dataset minutes later, with a StopIteration
+        training_in = len(data.train) + len(data.invalid)
+        raise UserInputError(
+            f"{data.summary.get('path')}: data.{data.kind}",
+            f"no records left to train {stage} on: the gate kept 0 of {training_in} training records "
+            f"(reasons in {run.stage_dir(stage) / 'gate' / 'train' / 'quarantine.jsonl'})",
+        )
     init_adapter = None
     upstream = None
     if stage == "dpo" and run.manifest.get("stages", {}).get("sft", {}).get("status") == "completed":
@@ -306,7 +318,25 @@ def run_pipeline(
     disable_progress_bar()  # datasets' per-map bars drown the stage and training progress
     run = open_run(recipe, output_dir, resume, run_id)
     run.manifest["stages_requested"] = chosen
+    run.manifest["status"] = "running"
     run.save()
+    try:
+        _run_stages(run, chosen, resume, on_event)
+    except KeyboardInterrupt:
+        run.manifest["status"] = "interrupted"
+        run.save()
+        raise
+    except BaseException:
+        run.manifest["status"] = "failed"
+        run.save()
+        raise
+    run.manifest["status"] = "completed"
+    run.manifest["finished_at"] = utc_now()
+    run.save()
+    return run
+
+
+def _run_stages(run: Run, chosen: Sequence[str], resume: bool, on_event: Callable[[str], None]) -> None:
     on_event(f"run {run.root}")
     split_cache: dict[str, SplitData] = {}
     for stage in chosen:
@@ -321,6 +351,3 @@ def run_pipeline(
             run.manifest.setdefault("data", {})[kind] = split_cache[kind].summary
             run.save()
         run_stage(run, stage, split_cache[kind], resume, on_event)
-    run.manifest["finished_at"] = utc_now()
-    run.save()
-    return run

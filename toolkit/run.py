@@ -130,13 +130,17 @@ def open_run(recipe: Recipe, output_dir: Path | None, resume: bool, run_id: str 
 
 @contextmanager
 def stage_status(run: Run, name: str) -> Iterator[dict[str, Any]]:
-    """Mark a manifest entry running, then completed or failed (with the error type), saving each time."""
+    """Mark a manifest entry running, then completed, interrupted (Ctrl-C) or failed (with the error type)."""
     entry = run.stage(name)
     entry.update({"status": "running", "started_at": utc_now()})
     entry.pop("error", None)
     run.save()
     try:
         yield entry
+    except KeyboardInterrupt:
+        entry.update({"status": "interrupted", "interrupted_at": utc_now()})
+        run.save()
+        raise
     except BaseException as exc:
         entry.update({"status": "failed", "error": type(exc).__name__, "failed_at": utc_now()})
         run.save()

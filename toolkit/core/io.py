@@ -44,6 +44,8 @@ _TURN_FIELDS = {"prompt", "chosen", "rejected"}
 _UNION_BRANCHES = {"str", "list[Message]"}
 _MODEL_LEVEL_FIELDS = {"chosen is identical to rejected": "rejected"}
 _PARQUET_BATCH_ROWS = 1024
+# No record nests deeper; deeper input is a failure of its own, not a RecursionError later.
+MAX_NESTING = 64
 
 
 # ---------------------------------------------------------------- problems
@@ -87,6 +89,7 @@ class RawFailure:
     raw: str
     problem: Problem
     more: list[Problem] = field(default_factory=list)
+    raw_bytes: bytes | None = None  # the line as read, when it was not valid UTF-8 (`raw` is then lossy)
 
     @property
     def problems(self) -> list[Problem]:
@@ -150,6 +153,38 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
     return found
 
 
+def check_data_file(path: str | Path, fmt: str = "auto", field: str = "path") -> str:
+    """Before a run reads it: the data exists, is a readable file (or saved dataset) of a known format,
+    and holds something. Returns the concrete format; every problem is one UserInputError."""
+    where = f"{path}: {field}"
+    local = Path(path).expanduser()
+    if local.is_symlink() and not local.exists():
+        raise UserInputError(where, "a broken symlink or a symlink loop")
+    try:
+        concrete = detect_format(path, fmt)
+    except UserInputError as exc:
+        raise UserInputError(where, exc.message) from None
+    if concrete == "hf":
+        if local.exists() and not local.is_dir():
+            raise UserInputError(where, "format hf needs a folder saved with save_to_disk (or a hub id)")
+        saved = ("state.json", "dataset_dict.json", "dataset_info.json")
+        if local.is_dir() and not any((local / name).exists() for name in saved):
+            raise UserInputError(where, "a folder, but not a dataset saved with save_to_disk; give a data file")
+        return concrete
+    if not local.is_file():
+        raise UserInputError(where, f"not a regular file (a {concrete} file is expected)")
+    try:
+        with local.open("rb") as handle:
+            head = handle.read(1 << 16)
+            while head and not head.strip(b" \t\r\n\xef\xbb\xbf"):  # blank lines and a BOM are not records
+                head = handle.read(1 << 16)
+    except OSError as exc:
+        raise UserInputError(where, f"cannot read: {exc.strerror or exc}") from None
+    if not head:
+        raise UserInputError(where, "the file is empty (no records)")
+    return concrete
+
+
 # ---------------------------------------------------------------- raw rows
 def _failure(
     path: str, line: int | None, raw: str, field_name: str, message: str, unit: str = "line"
@@ -158,13 +193,42 @@ def _failure(
 
 
 def _decode(data: bytes, first: bool) -> tuple[str, bool]:
-    """Decode one line as UTF-8 (dropping a BOM at the start of the file); bad bytes are escaped."""
+    """Decode one line as UTF-8 (dropping a BOM at the start of the file); bad bytes become U+FFFD
+    (the caller keeps the raw bytes, so nothing is lost)."""
     if first and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8"), True
     except UnicodeDecodeError:
-        return data.decode("utf-8", errors="backslashreplace"), False
+        return data.decode("utf-8", errors="replace"), False
+
+
+def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply lists and objects nest in `value` (iterative; stops counting past `limit`)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _parse_json_text(text: str) -> Any:
+    """json.loads that refuses input nested deeper than MAX_NESTING (ValueError), never a RecursionError."""
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise ValueError(f"nested deeper than {MAX_NESTING} levels") from None
+        if nesting_depth(value) > MAX_NESTING:
+            raise ValueError(f"nested deeper than {MAX_NESTING} levels")
+        return value
+    return json.loads(text)
 
 
 def _non_utf8_message(raw: bytes) -> str:
@@ -187,18 +251,15 @@ def _iter_jsonl(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
             text, ok = _decode(data, number == 1)
             raw = text.rstrip("\r\n")
             if not ok:
-                yield _failure(
-                    shown,
-                    number,
-                    raw,
-                    "(line)",
-                    _non_utf8_message(data.removeprefix(b"\xef\xbb\xbf") if number == 1 else data),
-                )
+                line_bytes = data.removeprefix(b"\xef\xbb\xbf") if number == 1 else data
+                failure = _failure(shown, number, raw, "(line)", _non_utf8_message(line_bytes))
+                failure.raw_bytes = line_bytes.rstrip(b"\r\n")
+                yield failure
                 continue
             if not raw.strip():
                 continue
             try:
-                value = json.loads(raw)
+                value = _parse_json_text(raw)
             except json.JSONDecodeError as exc:
                 truncated = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
                 what = "truncated JSON" if truncated else "invalid JSON"
@@ -209,6 +270,9 @@ def _iter_jsonl(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
                     "(line)",
                     f"{what}: {exc.msg.removesuffix(' at')} at column {exc.colno}",
                 )
+                continue
+            except ValueError as exc:  # nested too deeply
+                yield _failure(shown, number, raw, "(line)", str(exc))
                 continue
             if not isinstance(value, dict):
                 yield _failure(
@@ -221,6 +285,7 @@ def _iter_jsonl(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
 def _iter_csv(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
     """CSV rows keyed by the header; a row's line is the physical line it starts on."""
     consumed: list[str] = []
+    consumed_bytes: list[bytes] = []
     bad_lines: dict[int, str] = {}
     counter = {"line": 0}
 
@@ -232,6 +297,7 @@ def _iter_csv(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
                 if not ok:
                     bad_lines[number] = _non_utf8_message(data)
                 consumed.append(text)
+                consumed_bytes.append(data)
                 yield text
 
     reader = csv.reader(lines())
@@ -240,12 +306,16 @@ def _iter_csv(path: Path, shown: str) -> Iterator[RawRow | RawFailure]:
     try:
         for cells in reader:
             raw = "".join(consumed).rstrip("\r\n")
+            raw_bytes = b"".join(consumed_bytes).rstrip(b"\r\n")
             row_lines = range(start, reader.line_num + 1)
             consumed.clear()
+            consumed_bytes.clear()
             row_start, start = start, reader.line_num + 1
             bad = next((bad_lines[n] for n in row_lines if n in bad_lines), None)
             if bad is not None:
-                yield _failure(shown, row_start, raw, "(row)", bad)
+                failure = _failure(shown, row_start, raw, "(row)", bad)
+                failure.raw_bytes = raw_bytes
+                yield failure
                 continue
             if not cells or all(not cell.strip() for cell in cells):
                 continue
@@ -360,16 +430,18 @@ def _parse_cells(data: dict[str, Any], shown: str, row: RawRow) -> tuple[dict[st
         stripped = value.strip()
         if name in _JSON_FIELDS:
             try:
-                parsed[name] = json.loads(stripped)
+                parsed[name] = _parse_json_text(stripped)
             except json.JSONDecodeError as exc:
                 problems.append(
                     Problem(shown, row.line, name, f"cell is not valid JSON: {exc.msg}", row.unit)
                 )
+            except ValueError as exc:  # nested too deeply
+                problems.append(Problem(shown, row.line, name, f"cell is {exc}", row.unit))
         elif name in _TURN_FIELDS and stripped.startswith("["):
             try:
-                decoded = json.loads(stripped)
-            except json.JSONDecodeError:
-                continue  # plain text that happens to start with "["
+                decoded = _parse_json_text(stripped)
+            except ValueError:
+                continue  # plain text that happens to start with "[" (or nests absurdly deep)
             if isinstance(decoded, list):
                 parsed[name] = decoded
     return parsed, problems
@@ -512,6 +584,8 @@ def iter_records(
         data, cell_problems = _parse_cells(row.data, shown, row) if tabular else (row.data, [])
         data = with_derived_fields(data, kind, stem, use_case)
         problems = list(cell_problems)
+        if tabular and not problems and nesting_depth(data) > MAX_NESTING:
+            problems = [Problem(shown, row.line, "(row)", f"nested deeper than {MAX_NESTING} levels", row.unit)]
         record = None
         if not problems:
             try:

@@ -14,6 +14,7 @@ also written verbatim next to the output (`<out>.skipped.jsonl`) so nothing is l
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -550,7 +551,11 @@ def convert_file(
         skipped = skipped_path(out_path)
         lines = [
             json.dumps(
-                {"line": f.line, "problems": [str(p) for p in f.problems], "raw": f.raw}, ensure_ascii=False
+                {
+                    "line": f.line, "problems": [str(p) for p in f.problems], "raw": f.raw,
+                    **({"raw_base64": base64.b64encode(f.raw_bytes).decode("ascii")} if f.raw_bytes is not None else {}),
+                },
+                ensure_ascii=False,
             )
             for f in report.skipped
         ]
