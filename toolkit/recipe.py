@@ -272,6 +272,21 @@ def _line_map(
 MAX_EXPANDED_VALUES = 1_000_000
 
 
+def _flow_depth(text: str) -> int:
+    """The deepest `[`/`{` nesting in YAML text (quotes ignored: an over-estimate is harmless here).
+
+    Checked before parsing: PyYAML recurses per level and needs seconds to fail on thousands of them.
+    """
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
+
+
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     """How many values the document holds once its aliases are expanded (a billion laughs is refused)."""
     if id(node) not in memo:
@@ -296,6 +311,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
         raise UserInputError(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:  # permission denied, symlink loop, a device that cannot be read
         raise UserInputError(shown, f"cannot read the recipe: {exc.strerror or exc}") from None
+    if ("[" in text or "{" in text) and _flow_depth(text) > MAX_DEPTH:
+        raise UserInputError(shown, f"nested deeper than {MAX_DEPTH} levels")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         origins: Origins = {}
@@ -441,6 +458,8 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     keys = tuple(part.strip() for part in key.strip().split("."))
     if not all(keys):
         raise UserInputError(f"--set {key}", "empty part in the key path; expected key.path=value")
+    if _flow_depth(raw) > MAX_DEPTH:
+        raise UserInputError(f"--set {key.strip()}", f"value is nested deeper than {MAX_DEPTH} levels")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
@@ -457,6 +476,8 @@ def _apply_overrides(data: dict[str, Any], origins: Origins, overrides: list[str
     """Apply `--set` overrides; every key path an override creates or replaces is blamed on `--set`."""
     for text in overrides:
         keys, value = parse_override(text)
+        for replaced in [loc for loc in origins if len(loc) > len(keys) and loc[: len(keys)] == keys]:
+            del origins[replaced]  # the file's lines under this key no longer apply
         for end in range(1, len(keys) + 1):
             if end == len(keys) or not isinstance(_get(data, keys[:end]), dict):
                 for longer in range(end, len(keys) + 1):

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -218,8 +219,12 @@ def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
     return deepest
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _parse_json_text(text: str) -> Any:
-    """json.loads that refuses input nested deeper than MAX_NESTING (ValueError), never a RecursionError."""
+    """json.loads that refuses (ValueError) input nested deeper than MAX_NESTING, never a RecursionError,
+    and text that is not Unicode (a lone surrogate escape such as \\ud800, which no UTF-8 file can hold)."""
     if text.count("[") + text.count("{") > MAX_NESTING:
         try:
             value = json.loads(text)
@@ -227,8 +232,14 @@ def _parse_json_text(text: str) -> Any:
             raise ValueError(f"nested deeper than {MAX_NESTING} levels") from None
         if nesting_depth(value) > MAX_NESTING:
             raise ValueError(f"nested deeper than {MAX_NESTING} levels")
-        return value
-    return json.loads(text)
+    else:
+        value = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a \\ud800-\\udfff escape without its pair: not valid Unicode text") from None
+    return value
 
 
 def _non_utf8_message(raw: bytes) -> str:
