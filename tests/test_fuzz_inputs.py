@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.data.io import RawFailure, iter_records
-from toolkit.errors import UserInputError
+from toolkit.core.errors import UserInputError
+from toolkit.core.io import RawFailure, iter_records
 from toolkit.recipe import load_recipe, recipe_errors
 
 SEED = 20261130
