@@ -86,15 +86,15 @@ def test_convert_into_a_folder_or_over_a_file_is_one_line(tmp_path: Path) -> Non
 
 def test_library_prints_go_to_stderr_so_jsonl_stays_pure(tmp_path: Path, recipe: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """transformers prints "[INFO] Running in WANDB offline mode" on import; that must not reach stdout."""
-    import safety.audit
+    import toolkit.recipe
 
-    real = safety.audit.load_safety_config
+    real = toolkit.recipe.load_safety_config
 
     def chatty(path):  # type: ignore[no-untyped-def]
         print("[INFO] Running in WANDB offline mode")
         return real(path)
 
-    monkeypatch.setattr(safety.audit, "load_safety_config", chatty)
+    monkeypatch.setattr(toolkit.recipe, "load_safety_config", chatty)
     texts = tmp_path / "texts.txt"
     texts.write_text("hello\nmail me at a@b.io\n")
     result = runner.invoke(app, ["safety", "classify", "--file", str(texts), "--format", "jsonl", "--recipe", str(recipe)])
