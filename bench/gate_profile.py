@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     from safety.classifiers import build_classifiers, semantic
     from safety.config import SafetyConfig
     from safety.gate import _units
-    from toolkit.data.schema import PreferencePair
+    from toolkit.core.schema import PreferencePair
 
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"gate profile: stage {args.stage}, one core ({core}), load average at start {load} on {os.cpu_count()} CPUs")

@@ -23,6 +23,7 @@ sys.path.insert(0, str(BENCH))
 import _common as C  # noqa: E402
 
 FINDINGS = BENCH / "precision_findings.md"
+SCALE_PLAN = BENCH / "scale_plan.md"  # gate profile + scale plan, measured by hand (issue 15)
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,13 @@ def main() -> int:
         parts += [FINDINGS.read_text(encoding="utf-8").strip(), ""]
     for section in sections:
         parts += [section, ""]
+    if SCALE_PLAN.exists():
+        parts += [SCALE_PLAN.read_text(encoding="utf-8").strip(), ""]
     parts += [
         "",
         "## GPU smoke test",
         "",
-        "`bench/gpu_smoke.sh` (SFT and DPO with bf16 LoRA and 4-bit QLoRA on SmolLM2-135M: tokens/s, MFU, peak GPU "
+        "`bench/gpu_smoke.sh` (every stage: SFT, reward, cost, DPO and RL where present, with bf16 LoRA and 4-bit QLoRA on SmolLM2-135M: tokens/s, MFU, peak GPU "
         "memory) is for a CUDA machine and was not run here: this machine has no GPU.",
         "",
     ]
