@@ -709,8 +709,13 @@ def evaluate(
     from toolkit.eval.rubric import add_rubric
 
     judge_started = time.perf_counter()
-    classifiers = classifiers or components.classifiers()
-    result.metrics.update(add_rubric(result.samples, lambda texts: flag_texts(texts, recipe.safety, classifiers)))
+    loaded = {"classifiers": classifiers}
+
+    def flag_for_rubric(texts: Sequence[str]) -> list[list[str]]:  # loads classifiers only if a rubric applies
+        loaded["classifiers"] = loaded["classifiers"] or components.classifiers()
+        return flag_texts(texts, recipe.safety, loaded["classifiers"])
+
+    result.metrics.update(add_rubric(result.samples, flag_for_rubric))
     if components.judge is not None:
         from toolkit.eval.judge import add_judge_scores
 
