@@ -185,3 +185,14 @@ def test_admin_page_shows_progress_agreement_and_study_results(tmp_path: Path) -
     assert re.search(r"<td>rank</td><td class=\"num\">2</td><td class=\"num\">2</td>\s*<td class=\"num\">100.0 %", page)
     assert "demo/run-a" in page and "lead · ops" in page  # study: both preferred the base answer
     assert re.search(r'<tr class="overall"><td>overall</td><td class="num">2</td><td class="num">0</td><td class="num">2</td>', page)
+
+
+def test_task_ids_with_url_characters_round_trip_through_the_form(tmp_path: Path) -> None:
+    odd = "batch 2/q?a#1&x=é"
+    store = make_store(tmp_path, [{"id": odd, "kind": "rank", "prompt": "p", "responses": ["a", "b"]}])
+    annotator = Annotating(store, store.add_annotator("fl-1", None))
+    action = annotator.current_task_id()
+    assert action is not None and "?" not in action and "#" not in action  # encoded in the form's URL
+    saved = annotator.submit(action, choice="left", rationale="fine")
+    assert saved.status_code == 200 and f"Saved: {html.escape(odd)}" in saved.text
+    assert [j.task_id for j in store.judgements()] == [odd]

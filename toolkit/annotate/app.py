@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -258,7 +259,7 @@ def create_app(db_path: str | Path, settings: AppSettings | None = None) -> Star
         if stored is None:
             raise HTTPException(409, "You already submitted this task; it is saved. Go on with the next one.")
         # Committed above: only now does the page confirm.
-        return RedirectResponse(f"/task?saved={task_id}", status_code=303)
+        return RedirectResponse(f"/task?{urlencode({'saved': task_id})}", status_code=303)
 
     async def mine(request: Request) -> Response:
         user, csrf = await require(request)
