@@ -194,38 +194,66 @@ class _Unit:
     group: str  # prompt / chosen / rejected / messages / text
     field: str  # chosen[1], messages[0], text
     text: str
-    role: Literal["prompt", "response"] = "response"
+    role: str = "prompt"  # how classifiers read it: a request (prompt) or a model reply (response)
+    request: str | None = None  # for a response: the request it answers, when known
 
 
-def _turn_units(group: str, value: Turns) -> list[_Unit]:
-    role: Literal["prompt", "response"] = "prompt" if group == "prompt" else "response"
+def _last_request(value: Turns | None) -> str | None:
+    """The request a reply answers: the prompt text, or the last user turn of a chat prompt."""
+    if value is None or isinstance(value, str):
+        return value
+    users = [m.content for m in value if m.role == "user"]
+    return users[-1] if users else None
+
+
+def _turn_units(group: str, value: Turns, request: str | None = None) -> list[_Unit]:
+    """Prompt turns are requests; chosen/rejected turns are replies (assistant) or requests (user)."""
+    replying = group in ("chosen", "rejected")
     if isinstance(value, str):
-        return [_Unit(group, group, value, role)]
-    return [_Unit(group, f"{group}[{i}]", message.content, role) for i, message in enumerate(value)]
+        return [_Unit(group, group, value, "response" if replying else "prompt", request if replying else None)]
+    units = []
+    for i, message in enumerate(value):
+        is_reply = message.role == "assistant"
+        units.append(_Unit(group, f"{group}[{i}]", message.content, "response" if is_reply else "prompt", request if is_reply else None))
+        if message.role == "user":
+            request = message.content
+    return units
 
 
 def _units(record: GateRecord) -> list[_Unit]:
     if isinstance(record, PreferencePair):
-        return [*_turn_units("prompt", record.prompt), *_turn_units("chosen", record.chosen), *_turn_units("rejected", record.rejected)]
-    if isinstance(record, SFTConversation):
+        request = _last_request(record.prompt)
         return [
-            _Unit("messages", f"messages[{i}]", m.content, "response" if m.role == "assistant" else "prompt")
-            for i, m in enumerate(record.messages)
+            *_turn_units("prompt", record.prompt), *_turn_units("chosen", record.chosen, request),
+            *_turn_units("rejected", record.rejected, request),
         ]
-    return [_Unit("text", "text", record.text)]
+    if isinstance(record, SFTConversation):
+        units, request = [], None
+        for i, m in enumerate(record.messages):
+            is_reply = m.role == "assistant"
+            units.append(_Unit("messages", f"messages[{i}]", m.content, "response" if is_reply else "prompt", request if is_reply else None))
+            if m.role == "user":
+                request = m.content
+        return units
+    return [_Unit("text", "text", record.text, "response", _last_request(record.prompt))]
 
 
-def _takes_role(classifier: Classifier) -> bool:
-    """Whether `classifier.classify` accepts `role=` (prompt vs response), looking through caches."""
+def _takes_keyword(classifier: Classifier, keyword: str) -> bool:
+    """Whether `classifier.classify` accepts `keyword=` (role, prompts), looking through caches."""
     for candidate in (classifier, getattr(classifier, "inner", None)):
         if candidate is None:
             continue
         try:
-            if "role" not in inspect.signature(candidate.classify).parameters:
+            if keyword not in inspect.signature(candidate.classify).parameters:
                 return False
         except (TypeError, ValueError):
             return False
     return True
+
+
+def _takes_role(classifier: Classifier) -> bool:
+    """Whether `classifier.classify` accepts `role=` (prompt vs response), looking through caches."""
+    return _takes_keyword(classifier, "role")
 
 
 def _classify(classifier: Classifier, units: Sequence[_Unit]) -> list[Classification]:
@@ -234,11 +262,17 @@ def _classify(classifier: Classifier, units: Sequence[_Unit]) -> list[Classifica
         return []
     if not _takes_role(classifier):
         return classifier.classify([u.text for u in units])
+    takes_prompts = _takes_keyword(classifier, "prompts")
     results: list[Classification | None] = [None] * len(units)
     for role in ("prompt", "response"):
         indices = [i for i, u in enumerate(units) if u.role == role]
         if indices:
-            for i, result in zip(indices, classifier.classify([units[i].text for i in indices], role=role), strict=True):  # type: ignore[call-arg]
+            texts = [units[i].text for i in indices]
+            if takes_prompts and role == "response":  # the requests the replies answer, where known
+                scored = classifier.classify(texts, role=role, prompts=[units[i].request for i in indices])  # type: ignore[call-arg]
+            else:
+                scored = classifier.classify(texts, role=role)  # type: ignore[call-arg]
+            for i, result in zip(indices, scored, strict=True):
                 results[i] = result
     return results  # type: ignore[return-value]
 

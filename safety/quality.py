@@ -140,3 +140,92 @@ def measure_quality(
         result["refusal"] = {"precision": _rate(true_pos, sum(predicted)), "recall": _rate(true_pos, sum(truth))}
         result["sizes"]["refusal"] = len(texts)
     return result
+
+
+# ---------------------------------------------------------------- validation data, with intervals
+def wilson_interval(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a rate; (0, 1) when there is nothing to measure."""
+    if total == 0:
+        return (0.0, 1.0)
+    rate = hits / total
+    denominator = 1 + z * z / total
+    centre = (rate + z * z / (2 * total)) / denominator
+    half = z * ((rate * (1 - rate) / total + z * z / (4 * total * total)) ** 0.5) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`hits` of `total`, with its Wilson interval: what every validation number is reported as."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        return _rate(self.hits, self.total)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.hits, self.total)
+
+    def __str__(self) -> str:
+        low, high = self.interval
+        return f"{self.value:.3f} [{low:.3f}, {high:.3f}] (n={self.total})"
+
+
+def classify_merged(
+    classifiers: Sequence[Classifier], texts: Sequence[str], role: str = "prompt", prompts: Sequence[str | None] | None = None
+) -> tuple[list[dict[str, float]], list[list[dict[str, float]]]]:
+    """Scores merged across tiers (max per category), and each tier's own, in `role`."""
+    from safety.classifiers.base import classify_in_role
+
+    per_classifier = [classify_in_role(c, list(texts), role, prompts) for c in classifiers]
+    return merge_classifications(per_classifier), [merge_classifications([r]) for r in per_classifier]
+
+
+def flag_rate(scores: Sequence[dict[str, float]], config: SafetyConfig, categories: Sequence[str] | None = None) -> Rate:
+    """How many texts are flagged (in any category, or in one of `categories`)."""
+    wanted = set(categories) if categories is not None else None
+    hits = 0
+    for text_scores in scores:
+        flagged = flagged_categories(text_scores, config)
+        hits += bool(flagged & wanted) if wanted is not None else bool(flagged)
+    return Rate(hits, len(scores))
+
+
+def f1_with_interval(predicted: Sequence[bool], truth: Sequence[bool], resamples: int = 1000, seed: int = 0) -> tuple[float, float, float]:
+    """F1 of a binary flag and its 95% bootstrap interval (resampling texts)."""
+    import random
+
+    def f1(indices: Sequence[int]) -> float:
+        tp = sum(predicted[i] and truth[i] for i in indices)
+        fp = sum(predicted[i] and not truth[i] for i in indices)
+        fn = sum(truth[i] and not predicted[i] for i in indices)
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+    n = len(truth)
+    rng = random.Random(seed)
+    samples = sorted(f1([rng.randrange(n) for _ in range(n)]) for _ in range(resamples)) if n else [0.0]
+    return f1(range(n)), samples[int(0.025 * len(samples))], samples[int(0.975 * len(samples)) - 1]
+
+
+def marketplace_validation_cases() -> list[tuple[str, bool]]:
+    """(text, should be flagged) for the marketplace families of the seed set that fall in the
+    validation split (same split as `toolkit safety train`): discrimination, off-platform,
+    cheating and doxxing asks, and their hard negatives (skill-based rejections, "kill -9", ...)."""
+    from safety.classifiers.semantic import LabelledRow, in_validation_split
+    from safety.data.generate_seed import grouped_records
+    from safety.data.seed_round3 import BENIGN_SCARY_MORE, marketplace_rows
+
+    # the hand-written negatives (skill-based rejections, on-platform payment talk, tutoring, ...)
+    families = {text for text, _, _ in marketplace_rows(lambda t, s, n: [])} | set(BENIGN_SCARY_MORE)
+    cases = []
+    for record in grouped_records():
+        group = f"seed:{record['group']}"
+        is_family = group.split(":")[1] in ("discrimination", "off_platform", "cheating", "doxxing", "benign_scary") or record["text"] in families
+        if record.get("role", "prompt") != "prompt" or not is_family:
+            continue
+        if in_validation_split(LabelledRow(record["text"], record["labels"], group=group), 0.2):
+            cases.append((record["text"], bool(record["labels"])))
+    return cases

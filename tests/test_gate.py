@@ -289,3 +289,46 @@ def test_gate_survives_the_classifier_cache_filling_up() -> None:
     items = [pair(f"p{i}", SAFE, f"{SAFE_2} ({i})") for i in range(6)]
     result = gate_records(items, "preference", RULES_ONLY, small_cache, batch_size=2)
     assert result.report.input == 6 == result.report.kept
+
+
+# ---------------------------------------------------------------- roles
+class _RoleRecorder:
+    """A tier that reads roles: records what the gate asked, flags nothing."""
+
+    name = "recorder"
+    supports_roles = True
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], list[str | None] | None]] = []
+
+    def classify(self, texts: Any, role: str = "prompt", prompts: Any = None) -> list[Any]:
+        from safety.classifiers.base import Classification
+
+        self.calls.append((role, list(texts), None if prompts is None else list(prompts)))
+        return [Classification() for _ in texts]
+
+
+def test_gate_classifies_prompts_as_requests_and_answers_as_responses_to_them() -> None:
+    recorder = _RoleRecorder()
+    gate = Gate("preference", RULES_ONLY, classifiers=[recorder])
+    gate.decide([pair("p1", SAFE, SAFE_2, prompt="Job: logo")])
+    assert recorder.calls == [("prompt", ["Job: logo"], None), ("response", [SAFE, SAFE_2], ["Job: logo", "Job: logo"])]
+
+    recorder.calls.clear()
+    sft = Gate("sft", RULES_ONLY, classifiers=[recorder])
+    sft.decide([conversation("c1", SAFE)])
+    assert recorder.calls == [
+        ("prompt", ["Write a short proposal for a logo design job."], None),
+        ("response", [SAFE], ["Write a short proposal for a logo design job."]),
+    ]
+
+
+def test_cache_keeps_a_text_scored_as_request_apart_from_the_same_text_as_a_reply() -> None:
+    recorder = _RoleRecorder()
+    cached = CachedClassifier(recorder)
+    cached.classify(["same words"], role="prompt")
+    cached.classify(["same words"], role="response", prompts=["q1"])
+    cached.classify(["same words"], role="response", prompts=["q2"])
+    cached.classify(["same words"], role="response", prompts=["q1"])  # served from the cache
+    assert [(role, prompts) for role, _, prompts in recorder.calls] == [("prompt", None), ("response", ["q1"]), ("response", ["q2"])]
+    assert cached.hits == 1

@@ -297,13 +297,16 @@ def models_list() -> None:
 # ---------------------------------------------------------------- safety train
 @safety_app.command("train")
 def safety_train(
-    data: Annotated[Path, typer.Argument(help='Labelled JSONL: {"text": ..., "labels": [category ids]} ([] = benign).')],
+    data: Annotated[Path, typer.Argument(help='Labelled JSONL: {"text", "labels": [category ids] ([] = safe), "role"?, "prompt"?, "group"?, "hard"?}.')],
     out: Annotated[Path, typer.Option("--out", help="Where to write the trained head (JSON).")] = Path("semantic_head.json"),
-    eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share held out to measure precision/recall.")] = 0.2,
+    eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share of groups held out to calibrate and measure.")] = 0.2,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
     overwrite: OverwriteOption = False,
+    target_fp: Annotated[float, typer.Option("--target-fp", help="Flag rate allowed on held-out hard safe texts (sets the threshold).")] = 0.05,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Keep embeddings here between runs.")] = None,
 ) -> None:
-    """Train the semantic tier's head; print held-out precision/recall per category. Use it with
+    """Train the semantic tier's heads (prompt and response role) on the training split, calibrate the
+    threshold on the held-out split, print held-out numbers. Use it with
     `safety.classifiers.semantic_head: HEAD.json` in a recipe."""
     from rich import box
     from rich.table import Table
@@ -312,18 +315,21 @@ def safety_train(
     from toolkit.core.io import prepare_output_file
 
     prepare_output_file(out, overwrite)
-    report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed)
-    if report.metrics:
-        table = Table("category", "precision", "recall", "held-out positives", box=box.SIMPLE_HEAD)
-        for row in report.metrics:
+    report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed, target_hard_fp=target_fp, cache_dir=cache_dir)
+    for role in report.roles:
+        table = Table("category", "precision", "recall", "held-out positives", box=box.SIMPLE_HEAD, title=f"{role.role} head (held out)")
+        for row in role.metrics:
             table.add_row(row.category, f"{row.precision:.2f}", f"{row.recall:.2f}", str(row.support))
         console.print(table)
-    for category, count in report.skipped.items():
-        console.print(f"[yellow]skipped[/yellow] {category}: {count} examples (needs at least 3, and some negatives)")
-    console.print(
-        f"trained on {report.examples} texts (held-out measurement: {report.train_examples} train / "
-        f"{report.eval_examples} eval; the saved head uses all) -> [bold]{report.out}[/bold]"
-    )
+        flagged, total = role.harmful_recall
+        hard_flagged, hard_total = role.hard_safe_flagged
+        console.print(
+            f"{role.role}: harmful flagged {flagged}/{total}, hard safe flagged {hard_flagged}/{hard_total} "
+            f"(threshold {role.threshold:.3f}); {role.train_examples} train / {role.validation_examples} held out"
+        )
+        for category, count in role.skipped.items():
+            console.print(f"[yellow]skipped[/yellow] {category}: {count} examples (needs at least 3, and some negatives)")
+    console.print(f"trained on {report.examples} texts -> [bold]{report.out}[/bold]")
 
 
 # ---------------------------------------------------------------- gate, safety classify
@@ -442,8 +448,10 @@ def synth_help_center(
 @safety_app.command("classify")
 def safety_classify(
     text: Annotated[str | None, typer.Argument(help="The text to classify (or use --file).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="One text per line, or JSONL objects with a `text` field.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="One text per line (split on \\n only), or JSONL objects with a `text` (and optional `prompt`) field.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, or jsonl (one object per input, in order).")] = "table",
+    role: Annotated[str, typer.Option("--role", help="prompt (a request) or response (a model reply; a refusal is safe).")] = "prompt",
+    prompt: Annotated[str | None, typer.Option("--prompt", help="With --role response: the request the text answers.")] = None,
     recipe: RecipeOption = None,
 ) -> None:
     """Score texts with the configured classifiers: scores per category (max over classifiers), flags, spans."""
@@ -452,16 +460,22 @@ def safety_classify(
     from rich import box
     from rich.table import Table
 
-    from safety.audit import read_texts
-    from safety.classifiers import classify_texts
+    from safety.audit import read_text_records
+    from safety.classifiers import ROLES, classify_texts
     from toolkit.recipe import load_safety_config
 
     if (text is None) == (file is None):
         raise UserInputError("safety classify", "give either a TEXT argument or --file FILE")
     if output_format not in ("table", "jsonl"):
         raise UserInputError("--format", f"unknown format {output_format!r}; use table or jsonl")
+    if role not in ROLES:
+        raise UserInputError("--role", f"unknown role {role!r}; use prompt or response")
+    if prompt is not None and role != "response":
+        raise UserInputError("--prompt", "only with --role response")
     config = load_safety_config(recipe)
-    verdicts = classify_texts([text] if text is not None else read_texts(file), config)  # type: ignore[arg-type]
+    records = [(text, prompt)] if text is not None else read_text_records(file)  # type: ignore[arg-type]
+    prompts = [p if p is not None else prompt for _, p in records]
+    verdicts = classify_texts([t for t, _ in records], config, role=role, prompts=prompts if role == "response" else None)
     if output_format == "jsonl":
         for verdict in verdicts:
             # Line separators JSON leaves raw are escaped, so one output line is one result for any reader.

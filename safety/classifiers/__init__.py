@@ -11,16 +11,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from safety.classifiers.base import CachedClassifier, Classification, Classifier, Span
+from safety.classifiers.base import (
+    ROLES,
+    CachedClassifier,
+    Classification,
+    Classifier,
+    Span,
+    classify_in_role,
+)
 from safety.config import SafetyConfig
 
 __all__ = [
+    "ROLES",
     "CachedClassifier",
     "Classification",
     "Classifier",
     "Span",
     "TextVerdict",
     "build_classifiers",
+    "classify_in_role",
     "classify_texts",
     "merge_classifications",
 ]
@@ -85,13 +94,23 @@ class TextVerdict:
 
 
 def classify_texts(
-    texts: Sequence[str], config: SafetyConfig | None = None, classifiers: Sequence[Classifier] | None = None
+    texts: Sequence[str],
+    config: SafetyConfig | None = None,
+    classifiers: Sequence[Classifier] | None = None,
+    *,
+    role: str = "prompt",
+    prompts: Sequence[str | None] | None = None,
 ) -> list[TextVerdict]:
-    """Score texts with every configured classifier; a category is flagged at or over its threshold."""
+    """Score texts with every configured classifier; a category is flagged at or over its threshold.
+
+    `role="prompt"` reads texts as requests; `role="response"` as model replies (a refusal or safe
+    redirect is safe), with `prompts` the requests they answer where known. This is the API the gate
+    and `toolkit safety classify --role` use.
+    """
     config = config or SafetyConfig()
     if classifiers is None:
         classifiers = build_classifiers(config)
-    per_classifier = [classifier.classify(list(texts)) for classifier in classifiers]
+    per_classifier = [classify_in_role(classifier, list(texts), role, prompts) for classifier in classifiers]
     verdicts = []
     for index, text in enumerate(texts):
         merged = merge_classifications([results[index] for results in per_classifier])

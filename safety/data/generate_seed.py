@@ -15,6 +15,11 @@ import json
 import random
 from pathlib import Path
 
+if __package__:
+    from safety.data import seed_round3
+else:  # run as a script: safety/data is on sys.path
+    import seed_round3  # type: ignore[no-redef]
+
 OUT = Path(__file__).resolve().parent / "seed.jsonl"
 SEED = 1234
 
@@ -1368,13 +1373,23 @@ def grouped_records() -> list[dict]:
     benign_bases = BENIGN_HARD + BENIGN_ON_TOPIC + BENIGN_DANGEROUS_SOUNDING
     for base, variant in framed(benign_bases, 110, FRAMES):
         add([variant], [], base)
+    # round 3: marketplace categories + hard negatives, benign-but-scary asks, responses
+    seen = {row["text"] for row in rows}
+    for text, labels, group in seed_round3.marketplace_rows(fill) + seed_round3.benign_scary_rows(fill):
+        if text not in seen:
+            seen.add(text)
+            rows.append({"text": text, "labels": labels, "group": group})
+    for text, labels, group in seed_round3.response_rows(fill):
+        if text not in seen:
+            seen.add(text)
+            rows.append({"text": text, "labels": labels, "group": group, "role": "response"})
     content_rng(len(rows)).shuffle(rows)
     return rows
 
 
 def records() -> list[dict]:
     """The seed rows as written to seed.jsonl: `{"text", "labels"}`."""
-    return [{"text": r["text"], "labels": r["labels"]} for r in grouped_records()]
+    return [{"text": r["text"], "labels": r["labels"]} | ({"role": r["role"]} if "role" in r else {}) for r in grouped_records()]
 
 
 # Operating point of the shipped head: the threshold 0.5 is moved (calibrate) to where 10% of the
