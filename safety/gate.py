@@ -207,14 +207,14 @@ def _last_request(value: Turns | None) -> str | None:
 
 
 def _turn_units(group: str, value: Turns, request: str | None = None) -> list[_Unit]:
-    """Prompt turns are requests; chosen/rejected turns are replies (assistant) or requests (user)."""
+    """Prompt turns are requests; chosen/rejected turns are replies to `request` (the last user turn
+    of the prompt; within a multi-turn answer, the last user turn before the reply)."""
     replying = group in ("chosen", "rejected")
     if isinstance(value, str):
         return [_Unit(group, group, value, "response" if replying else "prompt", request if replying else None)]
     units = []
     for i, message in enumerate(value):
-        is_reply = message.role == "assistant"
-        units.append(_Unit(group, f"{group}[{i}]", message.content, "response" if is_reply else "prompt", request if is_reply else None))
+        units.append(_Unit(group, f"{group}[{i}]", message.content, "response" if replying else "prompt", request if replying else None))
         if message.role == "user":
             request = message.content
     return units

@@ -302,7 +302,7 @@ def safety_train(
     eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share of groups held out to calibrate and measure.")] = 0.2,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
     overwrite: OverwriteOption = False,
-    target_fp: Annotated[float, typer.Option("--target-fp", help="Flag rate allowed on held-out hard safe texts (sets the threshold).")] = 0.05,
+    target_fp: Annotated[float, typer.Option("--target-fp", help="Flag rate allowed on held-out hard safe texts (sets the threshold).")] = 0.07,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Keep embeddings here between runs.")] = None,
 ) -> None:
     """Train the semantic tier's heads (prompt and response role) on the training split, calibrate the

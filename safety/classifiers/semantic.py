@@ -33,9 +33,11 @@ HEAD_FORMAT = "safety-semantic-head/2"  # one head (every role)
 ROLE_HEADS_FORMAT = "safety-semantic-head/3"  # {"roles": {"prompt": head, "response": head}}
 HEAD_FORMATS = ("safety-semantic-head/1", HEAD_FORMAT)  # /1: embedding only, still loadable
 ROLES = ("prompt", "response")
-# Chosen by grouped 5-fold cross-validation on the seed set only (`generate_seed.py --train`): the
-# most out-of-fold hazard recall with 10% of the hard benign seed texts flagged.
-DEFAULT_REGULARIZATION = 4.0
+# Chosen on the validation split of the public-source training set (C in 1/4/16/64, n-gram weight
+# 0.5/1/2): the most prompt-role recall at the calibrated threshold. The reported validation
+# numbers are therefore slightly optimistic.
+DEFAULT_REGULARIZATION = 16.0
+DEFAULT_TARGET_FP = 0.07  # flag rate allowed on held-out hard safe texts (the bar for them is 0.08)
 BENIGN = "benign"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_HEAD_PATH = DATA_DIR / "semantic_head.json"
@@ -603,8 +605,9 @@ def _fit_role(
     scores = head.category_scores(val_embeddings, val_texts, val_context).max(axis=1) if validation else np.zeros(0)
     harmful = np.array([bool(r.labels) for r in validation], dtype=bool)
     hard = np.array([r.hard and not r.labels for r in validation], dtype=bool)
-    reference = hard if hard.any() else ~harmful
-    threshold = float(np.quantile(scores[reference], 1 - target_hard_fp)) if reference.any() else 0.5
+    # at most `target_hard_fp` of the hard safe texts flagged, and of all safe texts too
+    references = [mask for mask in (hard, ~harmful) if mask.any()]
+    threshold = max((float(np.quantile(scores[mask], 1 - target_hard_fp)) for mask in references), default=0.5)
     threshold = min(max(threshold, 0.05), 0.95)
     head = calibrate(head, threshold)
     head.info["validation_threshold"] = round(threshold, 6)
@@ -637,7 +640,7 @@ def _context(prompts: Sequence[str | None], embeddings_of: Any) -> np.ndarray:
 def train_role_heads(
     rows: Sequence[LabelledRow], *, validation_fraction: float = 0.2, seed: int = 0,
     regularization: float = DEFAULT_REGULARIZATION, char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
-    target_hard_fp: float = 0.05, embeddings_of: Any = None,
+    target_hard_fp: float = DEFAULT_TARGET_FP, embeddings_of: Any = None,
 ) -> tuple[dict[str, Head], list[RoleReport]]:
     """A head per role, fitted on the training split and calibrated on the validation split.
 
@@ -685,7 +688,7 @@ def category_metrics(
 
 def train_head_from_jsonl(
     data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0,
-    regularization: float = DEFAULT_REGULARIZATION, target_hard_fp: float = 0.05, cache_dir: str | Path | None = None,
+    regularization: float = DEFAULT_REGULARIZATION, target_hard_fp: float = DEFAULT_TARGET_FP, cache_dir: str | Path | None = None,
     char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
 ) -> TrainReport:
     """Train per-role heads on the training split of `data`, calibrate on its validation split, save."""
