@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from toolkit.core.errors import UserInputError
 from typer.testing import CliRunner
 
 from safety.classifiers.semantic import (
@@ -25,6 +24,7 @@ from safety.classifiers.semantic import (
 )
 from safety.taxonomy import CATEGORY_IDS, HAZARD_IDS
 from toolkit.cli import app
+from toolkit.core.errors import UserInputError
 from toolkit.core.schema import normalise_text
 
 DATA = SEED_PATH.parent
