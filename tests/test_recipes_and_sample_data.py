@@ -30,7 +30,13 @@ FILE_TYPES = {
     "red_team.jsonl": PromptRecord,
     "over_refusal.jsonl": PromptRecord,
 }
-DATA_FILES = sorted(p.relative_to(DATA).as_posix() for p in DATA.glob("*/*.jsonl") if p.parent.name != "safety")  # the safety mix: tests/test_safety_mix.py
+# files written by generate.py; the safety mix (tests/test_safety_mix.py) and the output of
+# `toolkit synth help-center` (help_center_synth/, with its own data card) are checked elsewhere
+DATA_FILES = sorted(
+    p.relative_to(DATA).as_posix()
+    for p in DATA.glob("*/*.jsonl")
+    if p.parent.name not in ("safety", "help_center_synth")
+)
 LOCATIONS = {"preference.jsonl": ("prompt", "chosen", "rejected"), "sft.jsonl": ("sft",),
              "eval_prompts.jsonl": ("prompt",), "qa.jsonl": ("context",)}
 

@@ -273,9 +273,11 @@ def test_dedupe_drops_near_duplicates() -> None:
 def test_model_generator_runs_a_local_causal_lm(tmp_path: Path, tiny_model_dir: Path) -> None:
     recipe = tmp_path / "r.yaml"
     recipe.write_text(yaml.safe_dump({"name": "t", "safety": {"classifiers": {"semantic": False, "toxicity": False}}}), encoding="utf-8")
+    article = tmp_path / "small.md"
+    article.write_text("# Seller help\n\n## Refunds\n\nRefunds take 5 days.\n\n## Withdrawals\n\nWithdrawals take 3 days.\n", encoding="utf-8")
     result = runner.invoke(
         app,
-        ["synth", "help-center", str(_articles(tmp_path / "a") / "fees.md"), "--out", str(tmp_path / "o"),
+        ["synth", "help-center", str(article), "--out", str(tmp_path / "o"),
          "--generator", "model", "--model", str(tiny_model_dir), "--eval-fraction", "0.4", "--recipe", str(recipe)],
     )
     assert result.exit_code == 0, result.output

@@ -148,7 +148,7 @@ def build_items(
                         continue
                     other = others[rng.randrange(len(others))]
                     item.contexts = [other.passage]
-                    item.answer = grounded_answer(kind, question.answer, section.heading, other.title)
+                    item.answer = grounded_answer(kind, question.answer, section.heading)
                     follows = next((f.text for f in extract_facts(other)), other.passage.split("\n\n")[0])
                     item.rejected = follows
                     item.extra["distractor"] = _provenance(other, [])

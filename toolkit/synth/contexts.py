@@ -51,13 +51,13 @@ def inject(passage: str, rng: random.Random) -> tuple[str, str, str]:
     return injected, instruction, obey
 
 
-def grounded_answer(kind: str, core: str, section_heading: str, other_title: str | None = None) -> str:
+def grounded_answer(kind: str, core: str, section_heading: str) -> str:
     """The answer that follows the help centre for a given context kind."""
     cite = f'(Help centre: "{section_heading}".)'
     if kind == "right":
         return f"{core} {cite}"
     if kind == "distractor":
-        return f'The passage I was given is about "{other_title}" and does not answer this. {core} {cite}'
+        return f"The passage I was given is from another help article and does not answer this. {core} {cite}"
     if kind == "outdated":
         return f"The passage I was given does not match the current help article, so it may be outdated. {core} {cite}"
     if kind == "injected":
