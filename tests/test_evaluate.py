@@ -340,6 +340,31 @@ def test_rag_correctness_is_reported_for_good_and_misleading_contexts(constructe
     assert metrics["rag/good_context/tuned"] == pytest.approx(0.5)  # "10": right number, no answer
     assert metrics["rag/misleading_context/tuned"] == pytest.approx(0.5)
     assert metrics["rag/good_context/questions"] == metrics["rag/misleading_context/questions"] == 2
+    # per context kind (items without meta.context_kind: right / misleading), with 95% Wilson intervals
+    assert metrics["rag/context/right/base"] == pytest.approx(1.0)
+    assert metrics["rag/context/right/base/ci_low"] == pytest.approx(0.3424, abs=1e-4)  # 2 of 2, by hand
+    assert metrics["rag/context/right/base/ci_high"] == pytest.approx(1.0)
+    assert metrics["rag/context/misleading/base"] == pytest.approx(0.0)
+    assert metrics["rag/context/misleading/base/ci_high"] == pytest.approx(0.6576, abs=1e-4)  # 0 of 2
+    assert metrics["rag/context/misleading/questions"] == 2
+
+
+def test_rag_accuracy_per_context_kind_with_wilson_intervals() -> None:
+    from toolkit.data.schema import QAItem
+    from toolkit.evaluate import rag_context_kind, rag_metrics_by_group
+
+    kinds = ["right", "right", "outdated", "injected", "none", "right"]
+    items = [QAItem(id=str(i), question="q", answer="a", meta={"context_kind": k}) for i, k in enumerate(kinds)]
+    assert [rag_context_kind(item) for item in items] == kinds
+    assert rag_context_kind(QAItem(id="x", question="q", answer="a", context_quality="bad")) == "misleading"
+    metrics = rag_metrics_by_group(kinds, {"tuned": [True, False, True, False, True, True]})
+    assert metrics["rag/context/right/tuned"] == pytest.approx(2 / 3)
+    assert metrics["rag/context/right/questions"] == 3
+    # Wilson 95% for 2 of 3 worked by hand: centre 0.5731, half-width 0.3654
+    assert metrics["rag/context/right/tuned/ci_low"] == pytest.approx(0.2077, abs=1e-4)
+    assert metrics["rag/context/right/tuned/ci_high"] == pytest.approx(0.9385, abs=1e-4)
+    assert metrics["rag/context/injected/tuned"] == 0.0 and metrics["rag/context/none/tuned"] == 1.0
+    assert {k.split("/")[2] for k in metrics} == {"right", "outdated", "injected", "none"}
 
 
 def test_use_case_checks_flag_off_platform_contact_and_protected_attributes(constructed: Any) -> None:

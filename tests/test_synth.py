@@ -227,6 +227,10 @@ def test_cli_one_line_error_when_no_article_is_usable(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
     bad = runner.invoke(app, ["synth", "help-center", str(tmp_path), "--out", str(tmp_path / "o"), "--generator", "gpt"])
     assert bad.exit_code == 2 and "--generator" in bad.stderr
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("earlier output", encoding="utf-8")
+    full = runner.invoke(app, ["synth", "help-center", str(tmp_path / "empty.md"), "--out", str(tmp_path / "full")])
+    assert full.exit_code == 2 and "--overwrite" in full.stderr
 
 
 def test_cli_writes_data_and_report(tmp_path: Path) -> None:

@@ -423,14 +423,17 @@ def synth_help_center(
     eval_fraction: Annotated[float, typer.Option("--eval-fraction", help="Share of article sections held out for eval.")] = 0.2,
     seed: Annotated[int, typer.Option("--seed")] = 42,
     recipe: RecipeOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """QA items, SFT conversations and DPO pairs from help articles, with right, distractor, outdated,
     injected and missing contexts, all gated; held out by article section."""
+    from toolkit.core.io import prepare_output_dir
     from toolkit.recipe import load_safety_config
     from toolkit.synth.build import SynthSettings, synthesize
 
     settings = SynthSettings(generator=generator, model=model, seed=seed, eval_fraction=eval_fraction)
     settings.check()
+    prepare_output_dir(out, overwrite)
     report = synthesize(articles, out, settings, load_safety_config(recipe))
     for skip in report["inputs"]["skipped_files"]:
         typer.echo(f"skipped: {skip['file']}: {skip['reason']}", err=True)

@@ -19,7 +19,9 @@ reference answer (amounts, days, percentages; thousands separators ignored) also
 answer, and (2) the MiniLM cosine similarity between answer and reference is at least
 `RAG_SIMILARITY_THRESHOLD`. The number check catches answers copied from a misleading context
 (which typically changes fees, limits or deadlines); the similarity check rejects empty, evasive or
-off-topic answers that happen to contain the numbers.
+off-topic answers that happen to contain the numbers. Accuracy is reported for good vs misleading
+contexts and per context kind (`meta.context_kind`: right, distractor, outdated, injected, none),
+each with a 95% Wilson interval (`rag/context/<kind>/<model>/ci_low|ci_high`).
 """
 
 from __future__ import annotations
@@ -611,9 +613,7 @@ def plan_suites(recipe: Recipe, run_dir: Path, manifest: Mapping[str, Any]) -> _
         if recipe.data.qa is None:
             plan.skipped["rag_robustness"] = "the recipe sets no data.qa"
         else:
-            plan.qa = cap_prompts(
-                _read_source(recipe.data.qa, "qa"), limit, lambda item: item.context_quality
-            )
+            plan.qa = cap_prompts(_read_source(recipe.data.qa, "qa"), limit, rag_context_kind)
             if not plan.qa:
                 plan.skipped["rag_robustness"] = f"{recipe.data.qa.path} holds no questions"
     return plan
@@ -875,13 +875,43 @@ def _use_case_suite(
     return metrics
 
 
+def rag_context_kind(item: QAItem) -> str:
+    """`meta.context_kind` (right / distractor / outdated / injected / none, as `toolkit synth
+    help-center` writes it), else `right` for a good context and `misleading` for a bad one."""
+    kind = item.meta.get("context_kind")
+    if isinstance(kind, str) and kind.strip():
+        return kind.strip()
+    return "right" if item.context_quality == "good" else "misleading"
+
+
+def rag_metrics_by_group(
+    groups: Sequence[str], correct: Mapping[str, Sequence[bool]], prefix: str = "rag/context"
+) -> dict[str, float | int]:
+    """Accuracy per group and model with its 95% Wilson interval: `<prefix>/<group>/<model>`,
+    `.../ci_low`, `.../ci_high`, and `<prefix>/<group>/questions`."""
+    from toolkit.eval.stats import wilson_interval
+
+    metrics: dict[str, float | int] = {}
+    for group in dict.fromkeys(groups):
+        indices = [i for i, g in enumerate(groups) if g == group]
+        for model, flags in correct.items():
+            hits = sum(bool(flags[i]) for i in indices)
+            low, high = wilson_interval(hits, len(indices))
+            metrics[f"{prefix}/{group}/{model}"] = hits / len(indices)
+            metrics[f"{prefix}/{group}/{model}/ci_low"] = round(low, 4)
+            metrics[f"{prefix}/{group}/{model}/ci_high"] = round(high, 4)
+        metrics[f"{prefix}/{group}/questions"] = len(indices)
+    return metrics
+
+
 def _rag_suite(
     items: Sequence[QAItem], answers: Answers, embed: Embed, samples: list[dict[str, Any]]
 ) -> dict[str, float | int]:
-    """Correctness per model for good and misleading contexts, reported separately."""
+    """Correctness per model for good and misleading contexts, and per context kind, with 95% intervals."""
     prompts = [rag_prompt(item) for item in items]
     references = [item.answer for item in items]
     judged = {model: answers_correct(answers(model, prompts), references, embed) for model in MODELS}
+    correct = {model: [j["correct"] for j in judged[model]] for model in MODELS}
     metrics: dict[str, float | int] = {}
     for quality, name in (("good", "good_context"), ("bad", "misleading_context")):
         indices = [i for i, item in enumerate(items) if item.context_quality == quality]
@@ -890,6 +920,7 @@ def _rag_suite(
         for model in MODELS:
             metrics[f"rag/{name}/{model}"] = rate([judged[model][i]["correct"] for i in indices])
         metrics[f"rag/{name}/questions"] = len(indices)
+    metrics.update(rag_metrics_by_group([rag_context_kind(item) for item in items], correct))
     base, tuned = answers("base", prompts), answers("tuned", prompts)
     for i, item in enumerate(items):
         samples.append(
@@ -897,7 +928,7 @@ def _rag_suite(
                 "rag_robustness",
                 item.id,
                 prompts[i],
-                item.context_quality,
+                rag_context_kind(item),
                 base[i],
                 tuned[i],
                 reference=item.answer,
