@@ -350,7 +350,7 @@ def test_rag_correctness_is_reported_for_good_and_misleading_contexts(constructe
 
 
 def test_rag_accuracy_per_context_kind_with_wilson_intervals() -> None:
-    from toolkit.data.schema import QAItem
+    from toolkit.core.schema import QAItem
     from toolkit.evaluate import rag_context_kind, rag_metrics_by_group
 
     kinds = ["right", "right", "outdated", "injected", "none", "right"]
