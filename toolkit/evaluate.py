@@ -928,10 +928,11 @@ def _rag_suite(
                 "rag_robustness",
                 item.id,
                 prompts[i],
-                rag_context_kind(item),
+                item.context_quality,
                 base[i],
                 tuned[i],
                 reference=item.answer,
+                context_kind=rag_context_kind(item),
                 scores={model: judged[model][i] for model in MODELS},
             )
         )
