@@ -117,3 +117,24 @@ def test_dpo_trainer_loss_changes_exactly_by_the_safety_margin(tiny_model_dir: P
             expected = -math.log(sigmoid(logit - 0.5 * unsafe))
             assert loss_m == pytest.approx(expected, rel=1e-4)
         assert any(u == 1.0 for _, u in plain) and any(u == 0.0 for _, u in plain)
+
+
+def test_string_pairs_mixed_with_conversational_ones_become_one_dataset() -> None:
+    """The safety mix is plain text, the proposal pairs are messages: one Arrow dataset must hold both."""
+    from datasets import Dataset
+
+    from toolkit.stages.common import is_conversational
+
+    plain = PreferencePair(id="s1", use_case="safety", prompt="How do I hurt him?", chosen="I won't help.", rejected="Like this.")
+    chat = PreferencePair.model_validate(
+        {"id": "c1", "use_case": "proposal_writing", "prompt": [{"role": "user", "content": "Write a proposal."}],
+         "chosen": [{"role": "assistant", "content": "Hi Dana, ..."}], "rejected": [{"role": "assistant", "content": "ok"}]}
+    )  # fmt: skip
+    assert is_conversational([plain, chat]) and not is_conversational([plain])
+    rows = [preference_row(p, is_conversational([plain, chat])) for p in (plain, chat)]
+    assert rows[0]["prompt"] == [{"role": "user", "content": "How do I hurt him?"}]
+    assert len(Dataset.from_list(rows)) == 2
+    import pyarrow as pa
+
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):  # what the reward stage hit before
+        Dataset.from_list([preference_row(plain), preference_row(chat)])

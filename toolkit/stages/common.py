@@ -149,10 +149,17 @@ def turns_for_trl(value: Turns, role: str) -> str | list[dict[str, str]]:
     return [{"role": m.role, "content": m.content} for m in value]
 
 
-def preference_row(pair: PreferencePair) -> dict[str, Any]:
-    """A TRL preference example. Mixed formats are made conversational so one template applies."""
+def is_conversational(pairs: list[PreferencePair]) -> bool:
+    """Whether any pair uses message lists: then every row of the dataset must (Arrow columns cannot
+    mix strings and lists, e.g. the string-format safety mix beside conversational proposal pairs)."""
+    return any(not isinstance(v, str) for p in pairs for v in (p.prompt, p.chosen, p.rejected))
+
+
+def preference_row(pair: PreferencePair, conversational: bool | None = None) -> dict[str, Any]:
+    """A TRL preference example. Mixed formats are made conversational so one template applies;
+    `conversational=True` makes a plain-text pair conversational too (see `is_conversational`)."""
     prompt, chosen, rejected = pair.prompt, pair.chosen, pair.rejected
-    conversational = any(not isinstance(v, str) for v in (prompt, chosen, rejected))
+    conversational = bool(conversational) or any(not isinstance(v, str) for v in (prompt, chosen, rejected))
     if conversational:
         prompt = [Message(role="user", content=prompt)] if isinstance(prompt, str) else prompt
         chosen = [Message(role="assistant", content=chosen)] if isinstance(chosen, str) else chosen

@@ -83,7 +83,13 @@ def run_dpo(recipe: Any, inputs: Any) -> dict[str, float]:
     from datasets import Dataset
 
     from toolkit.models import load_tokenizer, peft_lora_config
-    from toolkit.stages.common import build_trl_config, load_policy_model, preference_row, train_and_save
+    from toolkit.stages.common import (
+        build_trl_config,
+        is_conversational,
+        load_policy_model,
+        preference_row,
+        train_and_save,
+    )
 
     settings = recipe.stages.dpo
     tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
@@ -97,8 +103,9 @@ def run_dpo(recipe: Any, inputs: Any) -> dict[str, float]:
         inputs.run_name,
         extra=dpo_config_extras(settings),
     )
-    rows = [preference_row(p) for p in inputs.train_records]
-    eval_rows = [preference_row(p) for p in inputs.eval_records]
+    conversational = is_conversational([*inputs.train_records, *inputs.eval_records])
+    rows = [preference_row(p, conversational) for p in inputs.train_records]
+    eval_rows = [preference_row(p, conversational) for p in inputs.eval_records]
     trainer = SafetyAwareDPOTrainer(
         model=load_policy_model(recipe, inputs.init_adapter),
         args=config,

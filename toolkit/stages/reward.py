@@ -13,7 +13,13 @@ from trl import RewardConfig, RewardTrainer
 
 from reward_models.cost import CostCollator, CostTrainer, cost_row
 from toolkit.recipe import Recipe, StageSettings
-from toolkit.stages.common import StageInputs, build_trl_config, preference_row, train_and_save
+from toolkit.stages.common import (
+    StageInputs,
+    build_trl_config,
+    is_conversational,
+    preference_row,
+    train_and_save,
+)
 
 
 def _train_scorer(
@@ -22,7 +28,7 @@ def _train_scorer(
     stage: str,
     settings: StageSettings,
     trainer_cls: type[RewardTrainer],
-    to_row: Callable[[Any], dict[str, Any]],
+    to_row: Callable[[Any, bool], dict[str, Any]],
     config_extra: dict[str, Any],
     collator_for: Callable[[Any], Any] | None = None,
     **trainer_kwargs: Any,
@@ -35,11 +41,12 @@ def _train_scorer(
         RewardConfig, recipe, stage, settings, inputs.stage_dir / "checkpoints", inputs.report_to, inputs.run_name,
         extra=config_extra,
     )
-    eval_rows = [to_row(p) for p in inputs.eval_records]
+    conversational = is_conversational([*inputs.train_records, *inputs.eval_records])
+    eval_rows = [to_row(p, conversational) for p in inputs.eval_records]
     trainer = trainer_cls(
         model=load_sequence_classifier(recipe.model, num_labels=1),
         args=config,
-        train_dataset=Dataset.from_list([to_row(p) for p in inputs.train_records]),
+        train_dataset=Dataset.from_list([to_row(p, conversational) for p in inputs.train_records]),
         eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
         processing_class=tokenizer,
         peft_config=peft_lora_config(recipe.model, "SEQ_CLS"),
@@ -49,8 +56,8 @@ def _train_scorer(
     return train_and_save(trainer, inputs, tokenizer)
 
 
-def _reward_row(pair: Any) -> dict[str, Any]:
-    row = preference_row(pair)
+def _reward_row(pair: Any, conversational: bool = False) -> dict[str, Any]:
+    row = preference_row(pair, conversational)
     row.pop("rejected_unsafe")
     return row
 
@@ -68,7 +75,7 @@ def run_cost(recipe: Recipe, inputs: StageInputs) -> dict[str, float]:
     """Safe-RLHF cost model: `eval_sign_accuracy` says how often the cost's sign matches safety."""
     settings = recipe.stages.cost
     return _train_scorer(
-        recipe, inputs, "cost", settings, CostTrainer, lambda pair: cost_row(pair, preference_row(pair)),
+        recipe, inputs, "cost", settings, CostTrainer, lambda pair, conversational: cost_row(pair, preference_row(pair, conversational)),
         {"remove_unused_columns": False},  # keep the safety signs for the collator
         collator_for=lambda tokenizer: CostCollator(pad_token_id=tokenizer.pad_token_id),
         sign_weight=settings.sign_weight,
