@@ -316,47 +316,25 @@ def trl_common_args(out: str, stage: Any, seed: int) -> dict[str, Any]:
 
 
 class ToolkitStageProbe:
-    """Runs a toolkit stage with a StepTimer attached to the trainer the stage builds.
-
-    The stages call `train_and_save(trainer, ...)`; the probe wraps that one function for the
-    duration of the call, adds the timer and keeps the trainer for token counting.
-    """
+    """Runs a toolkit stage the way the pipeline does (the registry's build, then execute), with a
+    StepTimer passed in as a trainer callback; keeps the trainer for token counting."""
 
     def __init__(self) -> None:
         self.timer = StepTimer()
         self.trainer: Any = None
 
     def run(self, stage: str, recipe: Any, records: list[Any], workdir: Path) -> dict[str, float]:
-        import toolkit.stages.common as common
-        import toolkit.stages.reward as reward
-        import toolkit.stages.sft as sft
-        from toolkit.stages.common import StageInputs
-        from toolkit.stages.dpo import run_dpo
+        from toolkit.registry import STAGES
+        from toolkit.stages.base import StageInputs
 
-        original = common.train_and_save
-
-        def instrumented(trainer: Any, inputs: Any, tokenizer: Any) -> dict[str, float]:
-            trainer.add_callback(self.timer)
-            self.trainer = trainer
-            return original(trainer, inputs, tokenizer)
-
-        runners = {"sft": sft.run_sft, "reward": reward.run_reward, "cost": getattr(reward, "run_cost", None), "dpo": run_dpo}
-        if stage == "rl":
-            import toolkit.stages.rl as rl
-
-            runners["rl"] = getattr(rl, "run_rl", None)
-        runner = runners[stage]
-        if runner is None:
-            raise NotImplementedError(f"this version of the toolkit has no {stage} stage runner")
-        patched = [(common, "train_and_save"), (sft, "train_and_save"), (reward, "train_and_save")]
-        for module, name in patched:
-            setattr(module, name, instrumented)
-        try:
-            inputs = StageInputs(stage_dir=workdir, train_records=records, eval_records=[], report_to=[], run_name="bench")
-            return runner(recipe, inputs)
-        finally:
-            for module, name in patched:
-                setattr(module, name, original)
+        if stage not in STAGES:
+            raise NotImplementedError(f"this version of the toolkit has no {stage} stage")
+        spec = STAGES[stage]
+        inputs = StageInputs(
+            stage_dir=workdir, train_records=records, eval_records=[], report_to=[], run_name="bench", callbacks=[self.timer]
+        )
+        self.trainer = spec.builder()(recipe, inputs)
+        return spec.executor()(self.trainer, inputs).metrics
 
 
 def bare_trl_trainer(

@@ -1,4 +1,4 @@
-"""Overhead: a toolkit stage (run_sft / run_reward / run_dpo on already-gated data) vs the same run
+"""Overhead: a toolkit stage (the registry's sft / reward / dpo build + execute on already-gated data) vs the same run
 written directly against TRL. Step time from a TrainerCallback, first step skipped; target <= 1.03."""
 
 from __future__ import annotations

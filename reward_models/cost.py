@@ -13,12 +13,12 @@ alone says safe or unsafe — what a constrained RLHF step needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from trl import RewardTrainer
+from trl import RewardConfig, RewardTrainer
 from trl.trainer.reward_trainer import DataCollatorForPreference
 
 from toolkit.core.schema import PreferencePair
@@ -75,12 +75,25 @@ class CostCollator(DataCollatorForPreference):
         return batch
 
 
-class CostTrainer(RewardTrainer):
-    """RewardTrainer with the Safe-RLHF cost loss; everything else (tokenising, LoRA, logging) is TRL's."""
+@dataclass
+class CostConfig(RewardConfig):
+    """TRL's RewardConfig plus the sign term's weight, so it is reachable from `trl:` and saved with the run."""
 
-    def __init__(self, *args: Any, sign_weight: float = 1.0, **kwargs: Any):
+    sign_weight: float = field(
+        default=1.0,
+        metadata={"help": "Weight w of the sign term (safe answers below 0, unsafe above); 0 trains only the order."},
+    )
+
+
+class CostTrainer(RewardTrainer):
+    """RewardTrainer with the Safe-RLHF cost loss; everything else (tokenising, LoRA, logging) is TRL's.
+
+    `args.sign_weight` (CostConfig) weighs the sign term; a plain RewardConfig gives 1.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.sign_weight = sign_weight
+        self.sign_weight = float(getattr(self.args, "sign_weight", 1.0))
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[override]
         mode = "train" if self.model.training else "eval"

@@ -46,7 +46,7 @@ def smollm2_tokenizer_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_tokenizer_dir: Path) -> Path:
     """A random 2-layer Llama (hidden 64) with the SmolLM2 tokenizer: what every training test uses."""
-    from toolkit.models import build_tiny_model
+    from tests.tiny_model import build_tiny_model
 
     return build_tiny_model(
         tmp_path_factory.mktemp("tiny") / "model", tokenizer_source=str(smollm2_tokenizer_dir)

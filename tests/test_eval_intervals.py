@@ -15,7 +15,8 @@ from tests.test_evaluate import FakeGenerator, build_constructed_run, fake_compo
 from toolkit.eval.judge import GenerativeJudge, add_judge_scores
 from toolkit.eval.paired import interval_metrics, paired_rows
 from toolkit.eval.rubric import add_rubric, client_name, job_post_checks, proposal_checks, qa_checks
-from toolkit.evaluate import JUDGES, run_eval_stage
+from toolkit.evaluate import JUDGES
+from toolkit.pipeline import run_eval_stage
 
 
 class FakeJudge:

@@ -23,9 +23,9 @@ from toolkit.evaluate import (
     mentions_protected_attribute,
     plan_suites,
     read_prompt_set,
-    run_eval_stage,
     win_rate,
 )
+from toolkit.pipeline import run_eval_stage
 from toolkit.recipe import Recipe
 from toolkit.run import Run
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from tests.tiny_model import build_tiny_model
 from toolkit import models
 from toolkit.core.errors import UserInputError
 from toolkit.models import (
@@ -18,7 +19,6 @@ from toolkit.models import (
     EMBEDDED_MODELS,
     PREPARED_MARKER,
     bnb_config,
-    build_tiny_model,
     list_models,
     load_causal_lm,
     load_sequence_classifier,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from transformers import TrainerCallback
 from typer.testing import CliRunner
 
 from tests.training_fixtures import write_tiny_recipe
@@ -20,12 +21,29 @@ from toolkit.pipeline import run_pipeline
 STAGES = ["sft", "reward", "cost", "dpo"]
 
 
+class StepRecorder(TrainerCallback):
+    """Notes which run each optimizer step belonged to."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    def on_step_end(self, args, state, control, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.steps.append(args.run_name)
+
+
+RECORDER = StepRecorder()
+
+
 @pytest.fixture(scope="module")
 def trained_run(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("pipeline")
     recipe = write_tiny_recipe(folder, tiny_model_dir)
-    run = run_pipeline(recipe, STAGES, run_id="first")
+    run = run_pipeline(recipe, STAGES, run_id="first", callbacks=[RECORDER])
     return recipe, run.root
+
+
+def test_callbacks_reach_every_training_stage_trainer(trained_run: tuple[Path, Path]) -> None:
+    assert RECORDER.steps == [f"tiny-{stage}-first" for stage in STAGES for _ in range(2)]
 
 
 def manifest(run_dir: Path) -> dict:
@@ -92,7 +110,7 @@ def test_same_recipe_and_seed_give_the_same_split_and_gate_decisions(
 
 
 def test_wandb_offline_run_holds_metrics_and_config_but_no_pii(trained_run: tuple[Path, Path]) -> None:
-    from toolkit.wandb_offline import read_offline_run
+    from tests.wandb_offline import read_offline_run
 
     _, run_dir = trained_run
     wandb_dir = manifest(run_dir)["stages"]["dpo"]["wandb_run_dir"]

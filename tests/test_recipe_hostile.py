@@ -10,7 +10,7 @@ import pytest
 
 from toolkit.core.errors import UserInputError
 from toolkit.recipe import load_recipe, recipe_errors
-from toolkit.trl_fields import STAGE_CONFIGS, config_fields
+from toolkit.trl_fields import STAGE_CONFIGS, config_class, config_fields
 
 
 def write(path: Path, text: str) -> Path:
@@ -77,7 +77,7 @@ def test_unknown_trl_key_is_a_load_error_with_its_line(tmp_path: Path) -> None:
     from importlib.metadata import version
 
     path = write(tmp_path / "r.yaml", "name: r\nstages:\n  dpo:\n    trl:\n      betaa: 0.2\n")
-    expected = f"r.yaml:5: stages.dpo.trl.betaa: not a field of DPOConfig (TRL {version('trl')})"
+    expected = f"r.yaml:5: stages.dpo.trl.betaa: not a field of SafetyDPOConfig (TRL {version('trl')})"
     assert error_of(path).endswith(expected)
 
 
@@ -127,8 +127,6 @@ def test_a_billion_laughs_of_mappings_is_refused_quickly(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("stage", sorted(STAGE_CONFIGS))
 def test_trl_fields_read_from_source_match_the_real_config_classes(stage: str) -> None:
-    import trl
-
-    config_cls = getattr(trl, STAGE_CONFIGS[stage])
+    config_cls = config_class(STAGE_CONFIGS[stage])
     real = {f.name for f in dataclasses.fields(config_cls) if f.init}
     assert set(config_fields(STAGE_CONFIGS[stage])) == real

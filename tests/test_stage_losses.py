@@ -73,9 +73,8 @@ def test_dpo_trainer_loss_changes_exactly_by_the_safety_margin(tiny_model_dir: P
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from trl import DPOConfig
 
-    from toolkit.stages.dpo import SafetyAwareDPOTrainer, SafetyPreferenceCollator
+    from toolkit.stages.dpo import SafetyAwareDPOTrainer, SafetyDPOConfig, SafetyPreferenceCollator
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     rows = [
@@ -90,16 +89,16 @@ def test_dpo_trainer_loss_changes_exactly_by_the_safety_margin(tiny_model_dir: P
 
     def losses(margin: float, precompute: bool) -> list[float]:
         torch.manual_seed(0)
-        config = DPOConfig(
+        config = SafetyDPOConfig(
             output_dir=str(tmp_path / "out"), per_device_train_batch_size=1, report_to=[], use_cpu=True, bf16=False,
             activation_checkpointing=False, gradient_checkpointing=False, remove_unused_columns=False,
-            precompute_ref_log_probs=precompute, beta=0.1, save_strategy="no",
+            precompute_ref_log_probs=precompute, beta=0.1, save_strategy="no", safety_margin=margin,
         )
         lora = LoraConfig(r=4, target_modules="all-linear", task_type="CAUSAL_LM", init_lora_weights=False)
         trainer = SafetyAwareDPOTrainer(
             model=AutoModelForCausalLM.from_pretrained(tiny_model_dir), args=config,
             train_dataset=Dataset.from_list(rows), processing_class=tokenizer, peft_config=lora,
-            data_collator=SafetyPreferenceCollator(pad_token_id=tokenizer.pad_token_id), safety_margin=margin,
+            data_collator=SafetyPreferenceCollator(pad_token_id=tokenizer.pad_token_id),
         )
         trainer.model.eval()
         loader = torch.utils.data.DataLoader(trainer.train_dataset, batch_size=1, collate_fn=trainer.data_collator)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.wandb_offline import read_offline_run
 from toolkit.core.errors import UserInputError
 from toolkit.recipe import Recipe, WandbSettings
 from toolkit.tracking import Tracker, redact_value, wandb_mode
-from toolkit.wandb_offline import read_offline_run
 
 EMAIL = "jane.doe@example.com"
 PHONE = "+1 415 555 0134"

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from toolkit.core.errors import UserInputError
+from toolkit.registry import STAGES, Stage
 
 # Library chatter that is not for our users: weight-loading and dataset-map bars (training keeps its
 # own progress bar), and bitsandbytes' note about an optional CPU kernel package.
@@ -500,7 +501,7 @@ def safety_classify(
 
 # ---------------------------------------------------------------- training
 StagesOption = Annotated[
-    str | None, typer.Option("--stages", help="Comma-separated subset of sft,reward,cost,dpo,eval (default: the recipe's enabled stages).")
+    str | None, typer.Option("--stages", help=f"Comma-separated subset of {','.join(STAGES)} (default: the recipe's enabled stages).")
 ]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the latest (or --run-id) run: skip unchanged stages, resume from checkpoints.")]
 OutputDirOption = Annotated[Path | None, typer.Option("--output-dir", help="Where runs go (default: the recipe's output_dir, 'runs').")]
@@ -556,22 +557,25 @@ def run_command(
     _run(recipe, stages.split(",") if stages else None, resume, output_dir, overrides, run_id)
 
 
-@app.command("sft")
-def sft_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
-    """Supervised fine-tuning (TRL SFTTrainer) on the recipe's gated conversations."""
-    _run(recipe, ["sft"], resume, output_dir, overrides, run_id, command="sft")
+def _add_stage_command(stage: Stage) -> None:
+    """`toolkit <command> RECIPE`: one registry stage alone (sft, rm, cost, dpo)."""
+
+    def stage_command(
+        recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+        resume: ResumeOption = False,
+        output_dir: OutputDirOption = None,
+        overrides: SetOption = None,
+        run_id: RunIdOption = None,
+    ) -> None:
+        _run(recipe, [stage.name], resume, output_dir, overrides, run_id, command=str(stage.command))
+
+    stage_command.__name__ = f"{stage.name}_command"
+    app.command(stage.command, help=stage.summary)(stage_command)
 
 
-@app.command("rm")
-def rm_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
-    """Reward model (TRL RewardTrainer) on the recipe's gated preference pairs."""
-    _run(recipe, ["reward"], resume, output_dir, overrides, run_id, command="rm")
-
-
-@app.command("dpo")
-def dpo_command(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")], resume: ResumeOption = False, output_dir: OutputDirOption = None, overrides: SetOption = None, run_id: RunIdOption = None) -> None:
-    """Safety-aware DPO (TRL DPOTrainer + safety margin) on the recipe's gated preference pairs."""
-    _run(recipe, ["dpo"], resume, output_dir, overrides, run_id, command="dpo")
+for _stage in STAGES.values():
+    if _stage.command is not None:
+        _add_stage_command(_stage)
 
 
 @app.command("export")
@@ -598,7 +602,7 @@ def eval_command(
     overrides: SetOption = None,
 ) -> None:
     """Evaluate a run: reward accuracy, win rate vs base, safety, over-refusal, RAG, use-case checks."""
-    from toolkit.evaluate import evaluate_run
+    from toolkit.pipeline import evaluate_run
     from toolkit.report import print_eval_summary
 
     run = evaluate_run(

@@ -962,65 +962,40 @@ def _table_rows(samples: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def run_eval_stage(
-    run: Any, on_event: Callable[[str], None] = lambda message: None, components: EvalComponents | None = None
-) -> EvalResult | None:
-    """The pipeline's `eval` stage: evaluate, write metrics.json and samples.jsonl, log to W&B,
-    record the manifest entry. Only rank 0 evaluates."""
+@dataclass
+class EvalJob:
+    """The eval stage's trainer-like object: what `execute_eval` evaluates, with which components."""
+
+    recipe: Recipe
+    run_dir: Path
+    manifest: Mapping[str, Any]
+    components: EvalComponents
+    on_event: Callable[[str], None]
+
+
+def build_eval_job(recipe: Recipe, inputs: Any) -> EvalJob:
+    """The Stage protocol's `build` for eval: the run's real models unless `inputs.components` says otherwise."""
+    run_dir = Path(inputs.run_dir)
+    components = inputs.components or default_components(recipe, run_dir, inputs.manifest)
+    return EvalJob(recipe, run_dir, inputs.manifest, components, inputs.on_event)
+
+
+def execute_eval(job: EvalJob, inputs: Any) -> Any:
+    """The Stage protocol's `execute` for eval: evaluate, write metrics.json and samples.jsonl."""
     from toolkit.core.io import atomic_write_json, write_jsonl
-    from toolkit.core.memory import peak_rss_bytes
-    from toolkit.run import is_main_process, stage_status
-    from toolkit.tracking import Tracker
+    from toolkit.stages.base import StageOutcome
 
-    if not is_main_process():
-        return None
-    out = run.stage_dir("eval")
-    run.stage("eval").clear()
-    components = components or default_components(run.recipe, run.root, run.manifest)
-    with stage_status(run, "eval") as entry:
-        with Tracker(run.recipe, "eval", run.root, run.run_id) as tracker:
-            result = evaluate(run.recipe, run.root, run.manifest, components, on_event)
-            atomic_write_json(out / "metrics.json", result.metrics)
-            write_jsonl(out / "samples.jsonl", result.samples)
-            tracker.log_summary(result.metrics)
-            if result.samples:
-                tracker.log_samples("eval/samples", _table_rows(result.samples))
-        entry.update(
-            {
-                "metrics": result.metrics,
-                "suites": {name: outcome.to_json() for name, outcome in result.suites.items()},
-                "artifacts": {"metrics": "eval/metrics.json", "samples": "eval/samples.jsonl"},
-                "timings": result.timings,
-                "judges": JUDGES,
-                "memory": {"peak_rss_gib": round(peak_rss_bytes() / 2**30, 3)},  # the process's peak so far
-                "wandb_run_dir": str(tracker.run_path.relative_to(run.root)) if tracker.run_path else None,
-            }
-        )
+    result = evaluate(job.recipe, job.run_dir, job.manifest, job.components, job.on_event)
+    out = inputs.stage_dir
+    atomic_write_json(out / "metrics.json", result.metrics)
+    write_jsonl(out / "samples.jsonl", result.samples)
     done = [name for name, outcome in result.suites.items() if outcome.status == "completed"]
-    on_event(f"eval: done ({', '.join(done) or 'no suite ran'}) -> {out / 'metrics.json'}")
-    return result
-
-
-def evaluate_run(
-    run_dir: Path,
-    overrides: Sequence[str] | None = None,
-    on_event: Callable[[str], None] = lambda message: None,
-    components: EvalComponents | None = None,
-) -> Any:
-    """`toolkit eval RUN_DIR`: evaluate an existing run with its resolved recipe (plus `--set` overrides)."""
-    from toolkit.recipe import load_recipe
-    from toolkit.run import Run
-
-    run_dir = Path(run_dir)
-    manifest_path = run_dir / "manifest.json"
-    recipe_path = run_dir / "recipe.resolved.yaml"
-    if not manifest_path.is_file() or not recipe_path.is_file():
-        raise UserInputError(str(run_dir), "not a run folder (needs manifest.json and recipe.resolved.yaml)")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserInputError(str(manifest_path), f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
-    recipe = load_recipe(recipe_path, list(overrides or []))
-    run = Run(recipe, run_dir, str(manifest.get("run_id", run_dir.name)), manifest)
-    run_eval_stage(run, on_event, components)
-    return run
+    return StageOutcome(
+        metrics=result.metrics,
+        artifacts={"metrics": "eval/metrics.json", "samples": "eval/samples.jsonl"},
+        summary=result.metrics,
+        message=f"eval: done ({', '.join(done) or 'no suite ran'}) -> {out / 'metrics.json'}",
+        timings=result.timings,
+        extra={"suites": {name: outcome.to_json() for name, outcome in result.suites.items()}, "judges": JUDGES},
+        samples=_table_rows(result.samples),
+    )

@@ -1,4 +1,4 @@
-"""The run: recipe -> load -> split -> gate -> train (sft, reward, cost, dpo) -> evaluate, with a manifest.
+"""The run: one loop over the registry's stages: split -> gate -> fingerprint/skip/resume -> build -> execute -> manifest.
 
 `runs/<recipe>/<run-id>/` holds recipe.resolved.yaml, manifest.json, the split and gated data,
 and one folder per stage. A stage whose inputs (gated data, model, stage and safety settings,
@@ -20,6 +20,7 @@ from toolkit.core.errors import UserInputError
 from toolkit.core.io import RawFailure, atomic_write_json, check_data_file, read_records, write_jsonl
 from toolkit.core.memory import peak_rss_bytes, release_memory, rss_bytes
 from toolkit.recipe import Recipe, load_recipe
+from toolkit.registry import STAGES, TRAINING_STAGES, Stage
 from toolkit.run import (
     Run,
     classifiers_for,
@@ -30,10 +31,7 @@ from toolkit.run import (
     stage_status,
     utc_now,
 )
-
-TRAINING_STAGES: tuple[str, ...] = ("sft", "reward", "cost", "dpo")
-ALL_STAGES: tuple[str, ...] = (*TRAINING_STAGES, "eval")
-STAGE_DATA = {"sft": "sft", "reward": "preference", "cost": "preference", "dpo": "preference"}
+from toolkit.stages.base import StageOutcome
 
 
 # ---------------------------------------------------------------- data
@@ -141,26 +139,6 @@ def _progress(items: list[Any], description: str) -> Any:
 
 
 # ---------------------------------------------------------------- stages
-def _stage_runner(stage: str) -> Callable[[Recipe, Any], dict[str, float]]:
-    if stage == "sft":
-        from toolkit.stages.sft import run_sft
-
-        return run_sft
-    if stage == "reward":
-        from toolkit.stages.reward import run_reward
-
-        return run_reward
-    if stage == "cost":
-        from toolkit.stages.reward import run_cost
-
-        return run_cost
-    if stage == "dpo":
-        from toolkit.stages.dpo import run_dpo
-
-        return run_dpo
-    raise ValueError(stage)
-
-
 def stage_fingerprint(run: Run, stage: str, train: list[Any], eval_: list[Any], upstream: str | None) -> str:
     recipe = run.recipe
     return sha256_json(
@@ -178,13 +156,13 @@ def stage_fingerprint(run: Run, stage: str, train: list[Any], eval_: list[Any], 
 
 
 def selected_stages(recipe: Recipe, requested: Sequence[str] | None) -> list[str]:
+    """The stages to run, in the registry's order: the requested ones, else the recipe's enabled ones."""
     if requested:
-        unknown = [s for s in requested if s not in ALL_STAGES]
+        unknown = [s for s in requested if s not in STAGES]
         if unknown:
-            raise UserInputError("--stages", f"unknown stage {unknown[0]!r}; use {','.join(ALL_STAGES)}")
-        return [s for s in ALL_STAGES if s in requested]
-    enabled = [s for s in TRAINING_STAGES if getattr(recipe.stages, s).enabled]
-    return enabled + (["eval"] if recipe.eval.enabled else [])
+            raise UserInputError("--stages", f"unknown stage {unknown[0]!r}; use {','.join(STAGES)}")
+        return [s for s in STAGES if s in requested]
+    return [s for s in STAGES if (getattr(recipe.stages, s).enabled if s in TRAINING_STAGES else recipe.eval.enabled)]
 
 
 def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
@@ -201,48 +179,61 @@ def preflight(recipe: Recipe, stages: Sequence[str]) -> None:
         )
     for index, entry in enumerate(recipe.data.mixture):
         check_data_file(entry.path, entry.format, f"data.mixture[{index}].path")
-    for stage in stages:
-        if stage not in STAGE_DATA:
+    for name in stages:
+        kind = STAGES[name].data_kind
+        if kind is None:
             continue
-        kind = STAGE_DATA[stage]
         source = getattr(recipe.data, kind)
         has_mixture = any(entry.kind == kind for entry in recipe.data.mixture)
         if source is None and not has_mixture:
-            raise UserInputError(f"data.{kind}", f"stage {stage!r} needs `data.{kind}.path`")
+            raise UserInputError(f"data.{kind}", f"stage {name!r} needs `data.{kind}.path`")
         if source is not None:
             check_data_file(source.path, source.format, f"data.{kind}.path")  # exists, readable, known format, not empty
 
 
-def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> None:
-    """Gate, then train one stage unless an identical completed result exists."""
-    from toolkit.stages.common import StageInputs, last_checkpoint
-    from toolkit.tracking import Tracker
+@dataclass
+class _Prepared:
+    """A training stage's gated data and what decides whether it reruns."""
 
-    entry = run.stage(stage)
+    train: list[Any]
+    eval: list[Any]
+    gate_report: dict[str, Any]
+    gate_seconds: float
+    checkpoint: str | None
+    init_adapter: Path | None
+    rss_start: int = 0
+
+
+def _prepare_training(run: Run, stage: Stage, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> _Prepared | None:
+    """Gate, fingerprint, then skip (None), resume from a checkpoint, or start clean; fills the manifest entry."""
+    from toolkit.stages.common import last_checkpoint
+
+    name = stage.name
+    entry = run.stage(name)
     started = time.perf_counter()
     rss_start = rss_bytes()
-    train, eval_, gate_report = gate_split(run, stage, data)
+    train, eval_, gate_report = gate_split(run, name, data)
     gate_seconds = time.perf_counter() - started
     if not train:  # TRL would fail on an empty dataset minutes later, with a StopIteration
         training_in = len(data.train) + len(data.invalid)
         raise UserInputError(
             f"{data.summary.get('path')}: data.{data.kind}",
-            f"no records left to train {stage} on: the gate kept 0 of {training_in} training records "
-            f"(reasons in {run.stage_dir(stage) / 'gate' / 'train' / 'quarantine.jsonl'})",
+            f"no records left to train {name} on: the gate kept 0 of {training_in} training records "
+            f"(reasons in {run.stage_dir(name) / 'gate' / 'train' / 'quarantine.jsonl'})",
         )
     init_adapter = None
     upstream = None
-    if stage == "dpo" and run.manifest.get("stages", {}).get("sft", {}).get("status") == "completed":
-        init_adapter = run.root / run.manifest["stages"]["sft"]["artifacts"]["adapter"]
-        upstream = run.manifest["stages"]["sft"]["fingerprint"]
-    fingerprint = stage_fingerprint(run, stage, train, eval_, upstream)
-    stage_dir = run.stage_dir(stage)
-    adapter = stage_dir / "adapter"
-    if entry.get("status") == "completed" and entry.get("fingerprint") == fingerprint and adapter.exists():
+    earlier = run.manifest.get("stages", {}).get(stage.init_from or "", {})
+    if stage.init_from and earlier.get("status") == "completed":
+        init_adapter = run.root / earlier["artifacts"]["adapter"]
+        upstream = earlier["fingerprint"]
+    fingerprint = stage_fingerprint(run, name, train, eval_, upstream)
+    stage_dir = run.stage_dir(name)
+    if entry.get("status") == "completed" and entry.get("fingerprint") == fingerprint and (stage_dir / "adapter").exists():
         entry["skipped_at"] = utc_now()
         run.save()
-        on_event(f"{stage}: unchanged since {entry.get('finished_at')}, skipped")
-        return
+        on_event(f"{name}: unchanged since {entry.get('finished_at')}, skipped")
+        return None
     checkpoint = None
     if resume and entry.get("fingerprint") == fingerprint:
         checkpoint = last_checkpoint(stage_dir / "checkpoints")
@@ -262,42 +253,90 @@ def run_stage(run: Run, stage: str, data: SplitData, resume: bool, on_event: Cal
             "data_split": data.summary,
         }
     )
-    run.manifest.setdefault("gate_summary", {})[stage] = gate_summary(gate_report)
-    on_event(f"{stage}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
-    train_started = time.perf_counter()
-    with stage_status(run, stage) as entry:
-        with Tracker(run.recipe, stage, run.root, run.run_id, enabled_on_this_rank=is_main_process()) as tracker:
-            tracker.log_gate_report(gate_report.get("train", {}), name="gate_train")
+    run.manifest.setdefault("gate_summary", {})[name] = gate_summary(gate_report)
+    on_event(f"{name}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
+    return _Prepared(train, eval_, gate_report, gate_seconds, checkpoint, init_adapter, rss_start)
+
+
+def run_stage(
+    run: Run,
+    stage: Stage,
+    data: SplitData | None,
+    resume: bool,
+    on_event: Callable[[str], None],
+    callbacks: Sequence[Any] = (),
+    components: Any = None,
+) -> StageOutcome | None:
+    """One stage, the same way for all: gate + fingerprint/skip/resume (stages that train), then build,
+    execute, log to W&B and record the manifest entry. Returns None when skipped (or on a non-zero rank
+    for stages that only rank 0 runs)."""
+    from toolkit.stages.base import StageInputs
+    from toolkit.tracking import Tracker
+
+    if stage.trains:
+        assert data is not None
+        prepared = _prepare_training(run, stage, data, resume, on_event)
+        if prepared is None:
+            return None
+    elif not is_main_process():
+        return None  # eval reads the run and writes its results: rank 0 only
+    else:
+        run.stage(stage.name).clear()  # an evaluation is redone in full, never resumed
+        prepared = _Prepared([], [], {}, 0.0, None, None)
+    started = time.perf_counter()
+    with stage_status(run, stage.name) as entry:
+        with Tracker(run.recipe, stage.name, run.root, run.run_id, enabled_on_this_rank=is_main_process()) as tracker:
+            if stage.trains:
+                tracker.log_gate_report(prepared.gate_report.get("train", {}), name="gate_train")
             inputs = StageInputs(
-                stage_dir=stage_dir,
-                train_records=train,
-                eval_records=eval_,
+                stage_dir=run.stage_dir(stage.name),
+                train_records=prepared.train,
+                eval_records=prepared.eval,
                 report_to=tracker.report_to(),
-                run_name=f"{run.recipe.name}-{stage}-{run.run_id}",
-                resume_from_checkpoint=checkpoint,
-                init_adapter=init_adapter,
+                run_name=f"{run.recipe.name}-{stage.name}-{run.run_id}",
+                resume_from_checkpoint=prepared.checkpoint,
+                init_adapter=prepared.init_adapter,
+                callbacks=list(callbacks),
+                run_dir=run.root,
+                manifest=run.manifest,
+                components=components,
+                on_event=on_event,
             )
-            metrics = _stage_runner(stage)(run.recipe, inputs)
-            release_memory()  # the stage's model and trainer must not stay alive under the next stage
-            tracker.log_summary({f"final/{k}": v for k, v in metrics.items()})
+            outcome: StageOutcome = stage.executor()(stage.builder()(run.recipe, inputs), inputs)
+            if stage.trains:
+                release_memory()  # the stage's model and trainer must not stay alive under the next stage
+            tracker.log_summary(outcome.summary)
+            if outcome.samples:
+                tracker.log_samples(f"{stage.name}/samples", outcome.samples)
+        artifacts = dict(outcome.artifacts)
+        timings = dict(outcome.timings)
+        # GiB; the peak is the process's so far (ru_maxrss), so it includes earlier stages
+        memory = {"peak_rss_gib": round(peak_rss_bytes() / 2**30, 3)}
+        if stage.trains:
+            artifacts.update(
+                {
+                    "gated_train": f"{stage.name}/gate/train/kept.jsonl",
+                    "quarantine_train": f"{stage.name}/gate/train/quarantine.jsonl",
+                }
+            )
+            timings = {"gate_s": round(prepared.gate_seconds, 2), "train_s": round(time.perf_counter() - started, 2), **timings}
+            memory = {
+                "rss_start_gib": round(prepared.rss_start / 2**30, 3),
+                "rss_end_gib": round(rss_bytes() / 2**30, 3),
+                **memory,
+            }
         entry.update(
             {
-                "metrics": metrics,
-                "artifacts": {  # relative to the run folder, so a run can be moved or copied
-                    "adapter": f"{stage}/adapter",
-                    "gated_train": f"{stage}/gate/train/kept.jsonl",
-                    "quarantine_train": f"{stage}/gate/train/quarantine.jsonl",
-                },
-                "timings": {"gate_s": round(gate_seconds, 2), "train_s": round(time.perf_counter() - train_started, 2)},
-                "memory": {  # GiB; the peak is the process's so far (ru_maxrss), so it includes earlier stages
-                    "rss_start_gib": round(rss_start / 2**30, 3),
-                    "rss_end_gib": round(rss_bytes() / 2**30, 3),
-                    "peak_rss_gib": round(peak_rss_bytes() / 2**30, 3),
-                },
+                "metrics": outcome.metrics,
+                **outcome.extra,
+                "artifacts": artifacts,  # relative to the run folder, so a run can be moved or copied
+                "timings": timings,
+                "memory": memory,
                 "wandb_run_dir": str(tracker.run_path.relative_to(run.root)) if tracker.run_path else None,
             }
         )
-    on_event(f"{stage}: done, loss {metrics.get('train_loss', float('nan')):.4f}")
+    on_event(outcome.message)
+    return outcome
 
 
 def run_pipeline(
@@ -308,8 +347,12 @@ def run_pipeline(
     overrides: Sequence[str] | None = None,
     run_id: str | None = None,
     on_event: Callable[[str], None] = lambda message: None,
+    callbacks: Sequence[Any] = (),
 ) -> Run:
-    """Run the recipe's stages in order; returns the run (its manifest says what happened)."""
+    """Run the recipe's stages in order; returns the run (its manifest says what happened).
+
+    `callbacks` (transformers TrainerCallbacks) are added to every training stage's trainer.
+    """
     from datasets.utils.logging import disable_progress_bar
 
     recipe = load_recipe(recipe_path, list(overrides or []))
@@ -321,7 +364,7 @@ def run_pipeline(
     run.manifest["status"] = "running"
     run.save()
     try:
-        _run_stages(run, chosen, resume, on_event)
+        _run_stages(run, chosen, resume, on_event, callbacks)
     except KeyboardInterrupt:
         run.manifest["status"] = "interrupted"
         run.save()
@@ -336,18 +379,45 @@ def run_pipeline(
     return run
 
 
-def _run_stages(run: Run, chosen: Sequence[str], resume: bool, on_event: Callable[[str], None]) -> None:
+def _run_stages(
+    run: Run, chosen: Sequence[str], resume: bool, on_event: Callable[[str], None], callbacks: Sequence[Any]
+) -> None:
     on_event(f"run {run.root}")
     split_cache: dict[str, SplitData] = {}
-    for stage in chosen:
-        if stage == "eval":
-            from toolkit.evaluate import run_eval_stage
-
-            run_eval_stage(run, on_event)
-            continue
-        kind = STAGE_DATA[stage]
-        if kind not in split_cache:
+    for name in chosen:
+        stage = STAGES[name]
+        kind = stage.data_kind
+        if kind is not None and kind not in split_cache:
             split_cache[kind] = load_and_split(run, kind)
             run.manifest.setdefault("data", {})[kind] = split_cache[kind].summary
             run.save()
-        run_stage(run, stage, split_cache[kind], resume, on_event)
+        run_stage(run, stage, split_cache.get(kind) if kind else None, resume, on_event, callbacks)
+
+
+def run_eval_stage(run: Run, on_event: Callable[[str], None] = lambda message: None, components: Any = None) -> StageOutcome | None:
+    """The eval stage alone on an existing run (`components` replaces the real models, for tests)."""
+    return run_stage(run, STAGES["eval"], None, False, on_event, components=components)
+
+
+def evaluate_run(
+    run_dir: Path,
+    overrides: Sequence[str] | None = None,
+    on_event: Callable[[str], None] = lambda message: None,
+    components: Any = None,
+) -> Run:
+    """`toolkit eval RUN_DIR`: evaluate an existing run with its resolved recipe (plus `--set` overrides)."""
+    import json
+
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    recipe_path = run_dir / "recipe.resolved.yaml"
+    if not manifest_path.is_file() or not recipe_path.is_file():
+        raise UserInputError(str(run_dir), "not a run folder (needs manifest.json and recipe.resolved.yaml)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserInputError(str(manifest_path), f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
+    recipe = load_recipe(recipe_path, list(overrides or []))
+    run = Run(recipe, run_dir, str(manifest.get("run_id", run_dir.name)), manifest)
+    run_eval_stage(run, on_event, components)
+    return run

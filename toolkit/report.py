@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from toolkit.registry import TRAINING_STAGES
+
 EVAL_HEADLINES = (
     "reward/accuracy",
     "win_rate",
@@ -128,7 +130,6 @@ def format_metric(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- HTML comparison
-TRAINING_STAGES = ("sft", "reward", "cost", "dpo")
 SAMPLE_PROMPTS = 3
 GATE_COLUMNS = ("input", "kept", "quarantined", "redacted", "swapped", "flagged", "rejected_unsafe")
 

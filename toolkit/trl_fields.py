@@ -20,9 +20,17 @@ from typing import Any, Literal, Union
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-# The TRL config class each stage builds (stages/*.py); the cost model trains with RewardConfig.
-STAGE_CONFIGS: dict[str, str] = {"sft": "SFTConfig", "reward": "RewardConfig", "cost": "RewardConfig", "dpo": "DPOConfig"}
+from toolkit.registry import STAGES
+
+# The TRL config class each stage builds, from the registry (ours subclass TRL's with extra knobs).
+STAGE_CONFIGS: dict[str, str] = {s.name: s.trl_config for s in STAGES.values() if s.trl_config is not None}
 _CONFIG_MODULES = {"SFTConfig": "sft_config.py", "RewardConfig": "reward_config.py", "DPOConfig": "dpo_config.py"}
+# Our subclasses: class -> (its source file under the repository, the module to import, the TRL class it extends).
+_REPO = Path(__file__).resolve().parent.parent
+OWN_CONFIGS: dict[str, tuple[Path, str, str]] = {
+    "SafetyDPOConfig": (_REPO / "toolkit" / "stages" / "dpo.py", "toolkit.stages.dpo", "DPOConfig"),
+    "CostConfig": (_REPO / "reward_models" / "cost.py", "reward_models.cost", "RewardConfig"),
+}
 
 # Numbers the trainer needs finite and positive; `max_steps` is -1 (use epochs) or positive.
 POSITIVE_FIELDS = frozenset(
@@ -92,8 +100,14 @@ def _fields_from_source(config_name: str) -> dict[str, Any]:
     trl_dir, transformers_dir = _package_dir("trl"), _package_dir("transformers")
     if trl_dir is None or transformers_dir is None:
         raise LookupError("trl or transformers is not installed")
+    own: list[tuple[Path, str]] = []
+    trl_name = config_name
+    if config_name in OWN_CONFIGS:
+        path, _, trl_name = OWN_CONFIGS[config_name]
+        own = [(path, config_name)]
     chain = [
-        (trl_dir / "trainer" / _CONFIG_MODULES[config_name], config_name),
+        *own,
+        (trl_dir / "trainer" / _CONFIG_MODULES[trl_name], trl_name),
         (trl_dir / "trainer" / "base_config.py", "_BaseConfig"),
         (transformers_dir / "training_args.py", "TrainingArguments"),
     ]
@@ -107,13 +121,18 @@ def _fields_from_source(config_name: str) -> dict[str, Any]:
     return {name: _annotation_type(annotation) for name, annotation in annotations.items()}
 
 
+def config_class(config_name: str) -> type[Any]:
+    """The config class itself (imports trl: slow, for when the sources cannot be read)."""
+    import importlib
+
+    module = OWN_CONFIGS[config_name][1] if config_name in OWN_CONFIGS else "trl"
+    return getattr(importlib.import_module(module), config_name)
+
+
 def _fields_from_import(config_name: str) -> dict[str, Any]:
     import dataclasses
 
-    import trl
-
-    config_cls = getattr(trl, config_name)
-    return {f.name: Any for f in dataclasses.fields(config_cls) if f.init}
+    return {f.name: Any for f in dataclasses.fields(config_class(config_name)) if f.init}
 
 
 @cache

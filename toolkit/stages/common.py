@@ -1,4 +1,4 @@
-"""What every stage shares: TRL config construction with CPU-safe defaults, record -> dataset rows.
+"""What every training stage shares: TRL config with CPU-safe defaults, record -> rows, one build path.
 
 TRL 1.16 configs default to `bf16=True` and gradient (activation) checkpointing on; both are wrong
 for a CPU and for small models, so stages build their configs here and only then apply the
@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import torch
 
 from toolkit.core.errors import UserInputError
 from toolkit.core.schema import Message, PreferencePair, SFTConversation, Turns
 from toolkit.recipe import Recipe, StageSettings
+from toolkit.stages.base import StageInputs, StageOutcome
 
 ConfigT = TypeVar("ConfigT")
 
@@ -172,7 +174,7 @@ def preference_row(pair: PreferencePair, conversational: bool | None = None) -> 
     }
 
 
-def sft_row(conversation: SFTConversation) -> dict[str, Any]:
+def sft_row(conversation: SFTConversation, conversational: bool = True) -> dict[str, Any]:
     return {"messages": [{"role": m.role, "content": m.content} for m in conversation.messages]}
 
 
@@ -188,19 +190,6 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return str(max(checkpoints, key=lambda p: int(p.name.split("-")[-1])))
 
 
-@dataclass
-class StageInputs:
-    """Everything a stage needs besides the recipe: gated data, where to write, how to log."""
-
-    stage_dir: Path
-    train_records: list[Any]
-    eval_records: list[Any]
-    report_to: list[str]
-    run_name: str
-    resume_from_checkpoint: str | None = None
-    init_adapter: Path | None = None  # a previous stage's LoRA adapter to merge into the base first
-
-
 def load_policy_model(recipe: Recipe, init_adapter: Path | None = None) -> Any:
     """The base causal LM, with an earlier stage's adapter (e.g. SFT before DPO) merged in."""
     from toolkit.models import load_causal_lm
@@ -213,7 +202,61 @@ def load_policy_model(recipe: Recipe, init_adapter: Path | None = None) -> Any:
     return model
 
 
-def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[str, float]:
+@dataclass(frozen=True)
+class TrainerParts:
+    """How one training stage differs from the others; `build_trainer` does the rest, the same way for all."""
+
+    stage: str
+    config_cls: type[Any]  # the TRL config (or our subclass of it, with the stage's extra knobs)
+    trainer_cls: type[Any]
+    task_type: Literal["CAUSAL_LM", "SEQ_CLS"]  # policy (causal LM) or scorer (one-label sequence classifier)
+    to_row: Callable[[Any, bool], dict[str, Any]]  # (gated record, conversational dataset?) -> TRL row
+    configure: Callable[[Any, Any], dict[str, Any]]  # (settings, tokenizer) -> stage fields of the config
+    collator: Callable[[Any, Any], Any] | None = None  # (tokenizer, config) -> data collator
+
+
+def build_trainer(recipe: Recipe, inputs: StageInputs, parts: TrainerParts) -> Any:
+    """Tokenizer, TRL config, dataset rows, model (+ an earlier adapter), LoRA, trainer: one sequence."""
+    from datasets import Dataset
+
+    from toolkit.models import load_sequence_classifier, load_tokenizer, peft_lora_config
+
+    settings = getattr(recipe.stages, parts.stage)
+    tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
+    config = build_trl_config(
+        parts.config_cls,
+        recipe,
+        parts.stage,
+        settings,
+        inputs.stage_dir / "checkpoints",
+        inputs.report_to,
+        inputs.run_name,
+        extra=parts.configure(settings, tokenizer),
+    )
+    records = [*inputs.train_records, *inputs.eval_records]
+    # one format per dataset: Arrow columns cannot mix plain-text and conversational pairs
+    conversational = bool(records) and isinstance(records[0], PreferencePair) and is_conversational(records)
+    train = Dataset.from_list([parts.to_row(r, conversational) for r in inputs.train_records])
+    evaluation = (
+        Dataset.from_list([parts.to_row(r, conversational) for r in inputs.eval_records]) if inputs.eval_records else None
+    )
+    if parts.task_type == "CAUSAL_LM":
+        model = load_policy_model(recipe, inputs.init_adapter)
+    else:
+        model = load_sequence_classifier(recipe.model, num_labels=1)
+    return parts.trainer_cls(
+        model=model,
+        args=config,
+        train_dataset=train,
+        eval_dataset=evaluation,
+        processing_class=tokenizer,
+        peft_config=peft_lora_config(recipe.model, parts.task_type),
+        data_collator=parts.collator(tokenizer, config) if parts.collator else None,
+        callbacks=list(inputs.callbacks) or None,
+    )
+
+
+def train_and_save(trainer: Any, inputs: StageInputs) -> dict[str, float]:
     """Train (resuming from a checkpoint when given), save the adapter + tokenizer, evaluate.
 
     Returns final metrics; `train_examples` counts what reached the trainer after TRL's own
@@ -232,7 +275,7 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
     adapter_dir = inputs.stage_dir / "adapter"
     trainer.save_model(str(adapter_dir))
     if trainer.is_world_process_zero():
-        tokenizer.save_pretrained(str(adapter_dir))
+        trainer.processing_class.save_pretrained(str(adapter_dir))
     metrics: dict[str, float] = {
         "train_loss": float(result.training_loss),
         "train_steps": float(result.global_step),
@@ -245,3 +288,15 @@ def train_and_save(trainer: Any, inputs: StageInputs, tokenizer: Any) -> dict[st
         metrics.update({k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, int | float)})
         metrics["eval_examples"] = float(len(trainer.eval_dataset))
     return metrics
+
+
+def execute_training(trainer: Any, inputs: StageInputs) -> StageOutcome:
+    """The `execute` of every training stage: train_and_save, reported as a StageOutcome."""
+    stage = inputs.stage_dir.name
+    metrics = train_and_save(trainer, inputs)
+    return StageOutcome(
+        metrics=metrics,
+        artifacts={"adapter": f"{stage}/adapter"},
+        summary={f"final/{k}": v for k, v in metrics.items()},
+        message=f"{stage}: done, loss {metrics.get('train_loss', float('nan')):.4f}",
+    )

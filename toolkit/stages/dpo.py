@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from trl import DPOConfig, DPOTrainer
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 
+from toolkit.recipe import Recipe
+from toolkit.stages.base import StageInputs
+from toolkit.stages.common import TrainerParts, build_trainer, preference_row
 from toolkit.stages.dpo_loss import MARGIN_LOSS_TYPES, shift_reference_for_margin
+
+
+@dataclass
+class SafetyDPOConfig(DPOConfig):
+    """TRL's DPOConfig plus the safety margin, so it is reachable from `trl:` and saved with the run."""
+
+    safety_margin: float = field(
+        default=0.0,
+        metadata={
+            "help": "Extra margin m for pairs whose rejected answer is unsafe: the loss asks the policy to "
+            "prefer chosen by m more (in reward units). 0 gives plain DPO. Needs a sigmoid-family loss_type."
+        },
+    )
 
 
 @dataclass
@@ -24,15 +40,15 @@ class SafetyPreferenceCollator(DataCollatorForPreference):
 
 
 class SafetyAwareDPOTrainer(DPOTrainer):
-    """DPOTrainer whose loss adds `safety_margin` for pairs with an unsafe rejected answer.
+    """DPOTrainer whose loss adds `args.safety_margin` (SafetyDPOConfig) for pairs with an unsafe rejected answer.
 
     With LoRA and no ref_model, TRL's reference is the adapter-disabled base (no second copy).
     Logged `rewards/chosen` include the shift (they are β·h_c − m·u).
     """
 
-    def __init__(self, *args: Any, safety_margin: float = 0.0, **kwargs: Any):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.safety_margin = float(safety_margin)
+        self.safety_margin = float(getattr(self.args, "safety_margin", 0.0))
         if self.safety_margin and (
             not set(self.loss_types) <= MARGIN_LOSS_TYPES or self.f_divergence_type != "reverse_kl"
         ):
@@ -61,63 +77,29 @@ class SafetyAwareDPOTrainer(DPOTrainer):
             self.precompute_ref_logps = reads_reference_from_batch
 
 
-def dpo_config_extras(settings: Any) -> dict[str, Any]:
-    """DPO-specific fields of the recipe, as DPOConfig keyword arguments."""
+def dpo_config_fields(settings: Any, tokenizer: Any = None) -> dict[str, Any]:
+    """DPO-specific fields of the recipe, as SafetyDPOConfig keyword arguments."""
     return {
         "beta": settings.beta,
         "loss_type": list(settings.loss_type),
         "precompute_ref_log_probs": settings.precompute_ref_log_probs,
+        "safety_margin": settings.safety_margin,
         # keep the gate's `rejected_unsafe` column until our collator reads it
         "remove_unused_columns": False,
     }
 
 
-__all__ = ["DPOConfig", "SafetyAwareDPOTrainer", "SafetyPreferenceCollator", "dpo_config_extras"]
+DPO_PARTS = TrainerParts(
+    "dpo", SafetyDPOConfig, SafetyAwareDPOTrainer, "CAUSAL_LM", preference_row, dpo_config_fields,
+    collator=lambda tokenizer, config: SafetyPreferenceCollator(
+        pad_token_id=tokenizer.pad_token_id, max_length=config.max_length, truncation_mode=config.truncation_mode
+    ),
+)  # fmt: skip
 
 
-def run_dpo(recipe: Any, inputs: Any) -> dict[str, float]:
+def build_dpo_trainer(recipe: Recipe, inputs: StageInputs) -> SafetyAwareDPOTrainer:
     """DPO on gated pairs, starting from the SFT adapter merged into the base when SFT ran.
 
     With LoRA the reference is that same model with the DPO adapter disabled: no second copy.
     """
-    from datasets import Dataset
-
-    from toolkit.models import load_tokenizer, peft_lora_config
-    from toolkit.stages.common import (
-        build_trl_config,
-        is_conversational,
-        load_policy_model,
-        preference_row,
-        train_and_save,
-    )
-
-    settings = recipe.stages.dpo
-    tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
-    config = build_trl_config(
-        DPOConfig,
-        recipe,
-        "dpo",
-        settings,
-        inputs.stage_dir / "checkpoints",
-        inputs.report_to,
-        inputs.run_name,
-        extra=dpo_config_extras(settings),
-    )
-    conversational = is_conversational([*inputs.train_records, *inputs.eval_records])
-    rows = [preference_row(p, conversational) for p in inputs.train_records]
-    eval_rows = [preference_row(p, conversational) for p in inputs.eval_records]
-    trainer = SafetyAwareDPOTrainer(
-        model=load_policy_model(recipe, inputs.init_adapter),
-        args=config,
-        train_dataset=Dataset.from_list(rows),
-        eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
-        processing_class=tokenizer,
-        peft_config=peft_lora_config(recipe.model, "CAUSAL_LM"),
-        data_collator=SafetyPreferenceCollator(
-            pad_token_id=tokenizer.pad_token_id,
-            max_length=config.max_length,
-            truncation_mode=config.truncation_mode,
-        ),
-        safety_margin=settings.safety_margin,
-    )
-    return train_and_save(trainer, inputs, tokenizer)
+    return build_trainer(recipe, inputs, DPO_PARTS)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from datasets import Dataset
 from trl import SFTConfig, SFTTrainer
 from trl.chat_template_utils import get_training_chat_template
 
 from toolkit.recipe import Recipe
-from toolkit.stages.common import StageInputs, build_trl_config, load_policy_model, sft_row, train_and_save
+from toolkit.stages.base import StageInputs
+from toolkit.stages.common import TrainerParts, build_trainer, sft_row
 
 # ChatML as SmolLM2 renders it, with {% generation %} markers around what the assistant says
 # (its end-of-turn token included, so the model learns to stop). Rendering is identical to the
@@ -46,11 +46,8 @@ def training_chat_template(tokenizer: Any) -> str | None:
     return None
 
 
-def build_sft_trainer(recipe: Recipe, inputs: StageInputs) -> tuple[SFTTrainer, Any]:
-    from toolkit.models import load_tokenizer, peft_lora_config
-
-    settings = recipe.stages.sft
-    tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
+def sft_config_fields(settings: Any, tokenizer: Any) -> dict[str, Any]:
+    """SFT's config fields; gives the tokenizer a template with generation markers for assistant-only loss."""
     assistant_only = settings.assistant_only_loss
     if assistant_only:
         template = training_chat_template(tokenizer)
@@ -58,29 +55,11 @@ def build_sft_trainer(recipe: Recipe, inputs: StageInputs) -> tuple[SFTTrainer, 
             tokenizer.chat_template = template
         elif "generation" not in (tokenizer.chat_template or ""):
             assistant_only = False  # no way to mask: train on the whole conversation rather than fail
-    config = build_trl_config(
-        SFTConfig,
-        recipe,
-        "sft",
-        settings,
-        inputs.stage_dir / "checkpoints",
-        inputs.report_to,
-        inputs.run_name,
-        extra={"packing": settings.packing, "assistant_only_loss": assistant_only},
-    )
-    train = Dataset.from_list([sft_row(r) for r in inputs.train_records])
-    evaluation = Dataset.from_list([sft_row(r) for r in inputs.eval_records]) if inputs.eval_records else None
-    trainer = SFTTrainer(
-        model=load_policy_model(recipe, inputs.init_adapter),
-        args=config,
-        train_dataset=train,
-        eval_dataset=evaluation,
-        processing_class=tokenizer,
-        peft_config=peft_lora_config(recipe.model, "CAUSAL_LM"),
-    )
-    return trainer, tokenizer
+    return {"packing": settings.packing, "assistant_only_loss": assistant_only}
 
 
-def run_sft(recipe: Recipe, inputs: StageInputs) -> dict[str, float]:
-    trainer, tokenizer = build_sft_trainer(recipe, inputs)
-    return train_and_save(trainer, inputs, tokenizer)
+SFT_PARTS = TrainerParts("sft", SFTConfig, SFTTrainer, "CAUSAL_LM", sft_row, sft_config_fields)
+
+
+def build_sft_trainer(recipe: Recipe, inputs: StageInputs) -> SFTTrainer:
+    return build_trainer(recipe, inputs, SFT_PARTS)

@@ -10,7 +10,7 @@ wandb 0.31 writes the run from its Go core and ships no Python reader. The file 
     record      : the payloads of one FULL chunk, or FIRST + MIDDLE* + LAST, form one serialized
                   `wandb_internal_pb2.Record`
 
-Used by tests and reports to check what a run logged, and that no raw PII reached it.
+Test-only (not shipped in the package): tests check what a run logged, and that no raw PII reached it.
 """
 
 from __future__ import annotations
