@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safety.config import SafetyConfig
 from toolkit.core.errors import UserInputError
@@ -161,11 +161,41 @@ class DPOStageSettings(StageSettings):
         return [value] if isinstance(value, str) else value
 
 
+class RLStageSettings(StageSettings):
+    """On-policy safe RLHF (GRPO): maximise reward - lambda*cost - gate penalty, lambda by dual ascent."""
+
+    enabled: bool = False
+    learning_rate: float = Field(1e-5, gt=0)
+    per_device_train_batch_size: int = Field(4, gt=0, description="completions per step (a multiple of num_generations)")
+    num_generations: int = Field(4, ge=2, description="completions sampled per prompt (the GRPO group)")
+    max_completion_length: int = Field(64, gt=0)
+    temperature: float = Field(1.0, gt=0)
+    beta: float = Field(0.04, ge=0, description="KL coefficient against the starting policy")
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
+    reward_weight: float = Field(1.0, ge=0, description="weight of the reward model's score")
+    cost_budget: float = Field(0.0, description="the constraint E[cost] <= cost_budget that lambda enforces")
+    lambda_init: float = Field(1.0, ge=0)
+    lambda_learning_rate: float = Field(0.05, ge=0, description="dual-ascent step size of lambda")
+    lambda_max: float = Field(10.0, ge=0)
+    gate_penalty: float = Field(2.0, ge=0, description="subtracted when the gate would quarantine a completion")
+    max_prompts: int | None = Field(None, gt=0, description="cap on distinct training prompts")
+
+    @model_validator(mode="after")
+    def _group_fits_batch(self) -> RLStageSettings:
+        if self.per_device_train_batch_size % self.num_generations:
+            raise ValueError(
+                f"per_device_train_batch_size ({self.per_device_train_batch_size}) must be a multiple of "
+                f"num_generations ({self.num_generations})"
+            )
+        return self
+
+
 class StagesSettings(_Strict):
     sft: SFTStageSettings = Field(default_factory=SFTStageSettings)
     reward: RewardStageSettings = Field(default_factory=RewardStageSettings)
     cost: CostStageSettings = Field(default_factory=lambda: CostStageSettings(enabled=False))
     dpo: DPOStageSettings = Field(default_factory=DPOStageSettings)
+    rl: RLStageSettings = Field(default_factory=RLStageSettings)
 
 
 # ---------------------------------------------------------------- eval, tracking

@@ -24,7 +24,9 @@ from toolkit.registry import STAGES
 
 # The TRL config class each stage builds, from the registry (ours subclass TRL's with extra knobs).
 STAGE_CONFIGS: dict[str, str] = {s.name: s.trl_config for s in STAGES.values() if s.trl_config is not None}
-_CONFIG_MODULES = {"SFTConfig": "sft_config.py", "RewardConfig": "reward_config.py", "DPOConfig": "dpo_config.py"}
+_CONFIG_MODULES = {
+    "SFTConfig": "sft_config.py", "RewardConfig": "reward_config.py", "DPOConfig": "dpo_config.py", "GRPOConfig": "grpo_config.py",
+}  # fmt: skip
 # Our subclasses: class -> (its source file under the repository, the module to import, the TRL class it extends).
 _REPO = Path(__file__).resolve().parent.parent
 OWN_CONFIGS: dict[str, tuple[Path, str, str]] = {

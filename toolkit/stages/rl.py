@@ -179,3 +179,153 @@ def load_lagrange_state(checkpoint: str | Path | None, multiplier: LagrangeMulti
         return False
     multiplier.load_state(json.loads(path.read_text(encoding="utf-8")))
     return True
+
+
+class GatedSampleTable(TrainerCallback):
+    """Logs the last batch's completions to W&B as a table, as the gate left them (redacted/withheld)."""
+
+    def __init__(self, gate_term: GateTerm, prompts_seen: list[Any], max_rows: int = 8):
+        self.gate_term = gate_term
+        self.prompts_seen = prompts_seen
+        self.max_rows = max_rows
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            import wandb
+        except ImportError:  # pragma: no cover - wandb is a dependency
+            return control
+        if not state.is_world_process_zero or wandb.run is None or not self.gate_term.last_samples:
+            return control
+        from toolkit.tracking import redact_value
+
+        table = wandb.Table(columns=["step", "prompt", "completion", "flagged", "categories"])
+        for prompt, sample in list(zip(self.prompts_seen, self.gate_term.last_samples, strict=False))[: self.max_rows]:
+            row = redact_value([json.dumps(prompt, ensure_ascii=False), sample["completion"]])
+            table.add_data(state.global_step, row[0], row[1], sample["flagged"], ",".join(sample["categories"]))
+        wandb.log({"rl/samples": table}, commit=False)
+        return control
+
+
+class _RememberPrompts(_Term):
+    """Zero reward; remembers the batch's prompts so the sample table can show them beside answers."""
+
+    __name__ = "prompts_seen"
+
+    def __init__(self) -> None:
+        self.prompts: list[Any] = []
+
+    def __call__(self, prompts, completions, **kwargs):  # type: ignore[override]
+        self.prompts[:] = [prompt_turns(p) for p in prompts]
+        return [0.0] * len(completions)
+
+
+def rl_prompt_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
+    """One GRPO example per distinct gated prompt (pairs share prompts; RL needs each once)."""
+    from toolkit.stages.common import preference_row
+
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for record in records:
+        prompt = preference_row(record)["prompt"]
+        key = json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+        if key not in seen:
+            seen.add(key)
+            rows.append({"prompt": prompt})
+    return rows
+
+
+def _log_series(log_history: Sequence[dict[str, Any]], key: str) -> list[float]:
+    return [float(row[key]) for row in log_history if key in row]
+
+
+def rl_summary(log_history: Sequence[dict[str, Any]], multiplier: LagrangeMultiplier) -> dict[str, float]:
+    """First and last logged value of what safe RLHF trades off, for the manifest."""
+    summary: dict[str, float] = {"lambda_final": multiplier.value}
+    for key, name in (
+        ("cost/mean", "cost"),
+        ("gate/flag_rate", "flag_rate"),
+        ("rewards/reward_model/mean", "reward"),
+        ("kl", "kl"),
+    ):
+        series = _log_series(log_history, key)
+        if series:
+            summary[f"{name}_first"], summary[f"{name}_last"] = series[0], series[-1]
+    return summary
+
+
+def run_rl(recipe: Any, inputs: Any) -> dict[str, float]:
+    """GRPO from the tuned policy (SFT, then DPO adapters merged in) against reward - lambda*cost - gate."""
+    from datasets import Dataset
+    from peft import PeftModel
+    from trl import GRPOConfig, GRPOTrainer
+
+    from reward_models.scoring import SequenceScorer
+    from safety.gate import Gate
+    from toolkit.core.errors import UserInputError
+    from toolkit.core.io import atomic_write_json
+    from toolkit.models import load_causal_lm, load_tokenizer, peft_lora_config, resolve_model
+    from toolkit.stages.common import build_trl_config, train_and_save
+
+    settings = recipe.stages.rl
+    run_dir = Path(inputs.stage_dir).parent
+    base_model = resolve_model(recipe.model.name)
+
+    def scorer(stage: str) -> Any:
+        stage_dir = run_dir / stage
+        if not (stage_dir / "adapter").exists():
+            raise UserInputError(f"stages.{stage}", f"the rl stage scores with the {stage} model: run that stage first")
+        max_length = getattr(recipe.stages, stage).max_length
+        return SequenceScorer.from_run_stage(stage_dir, base_model, max_length=max_length)
+
+    multiplier = LagrangeMultiplier(
+        value=settings.lambda_init,
+        learning_rate=settings.lambda_learning_rate,
+        budget=settings.cost_budget,
+        max_value=settings.lambda_max,
+    )
+    if load_lagrange_state(inputs.resume_from_checkpoint, multiplier):
+        pass  # resume: lambda continues where the checkpoint left it
+    remember = _RememberPrompts()
+    terms: list[_Term] = [remember, RewardModelTerm(scorer("reward"), weight=settings.reward_weight)]
+    cost_term = CostTerm(scorer("cost"), multiplier)
+    terms.append(cost_term)
+    gate_term = GateTerm(Gate("generation", recipe.safety, getattr(inputs, "classifiers", None)), settings.gate_penalty)
+    terms.append(gate_term)
+
+    tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
+    config = build_trl_config(
+        GRPOConfig,
+        recipe,
+        "rl",
+        settings,
+        inputs.stage_dir / "checkpoints",
+        inputs.report_to,
+        inputs.run_name,
+        extra={
+            "num_generations": settings.num_generations,
+            "max_completion_length": settings.max_completion_length,
+            "temperature": settings.temperature,
+            "beta": settings.beta,
+            "loss_type": settings.loss_type,
+            "log_completions": False,  # raw completions never reach W&B; GatedSampleTable logs gated ones
+        },
+    )
+    model = load_causal_lm(recipe.model)
+    for adapter in getattr(inputs, "init_adapters", None) or ([inputs.init_adapter] if inputs.init_adapter else []):
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    rows = rl_prompt_rows(inputs.train_records)
+    if settings.max_prompts is not None:
+        rows = rows[: settings.max_prompts]
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=terms,
+        args=config,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        peft_config=peft_lora_config(recipe.model, "CAUSAL_LM"),
+        callbacks=[LagrangeCallback(cost_term), GatedSampleTable(gate_term, remember.prompts)],
+    )
+    metrics = train_and_save(trainer, inputs, tokenizer)
+    metrics.update(rl_summary(trainer.state.log_history, multiplier))
+    atomic_write_json(Path(inputs.stage_dir) / LAGRANGE_STATE_FILE, multiplier.state())
+    return metrics
