@@ -133,3 +133,34 @@ def test_lambda_moves_by_dual_ascent_during_grpo_training_and_resumes(tiny_model
     resumed.train(resume_from_checkpoint=str(checkpoint))
     # resumed at lambda 1.375 after step 1; step 2 takes it to 1.75 exactly as the uninterrupted run
     assert resumed_multiplier.value == pytest.approx(1.75)
+
+
+def test_rl_stage_runs_in_the_pipeline_after_dpo_and_joins_the_policy(tiny_model_dir: Path, tmp_path: Path):
+    """`toolkit run` with stages.rl: GRPO starts from SFT+DPO, scores with the run's reward and cost
+    models and the gate; the manifest keeps lambda and the trade-off; export merges the RL adapter."""
+    from typer.testing import CliRunner
+
+    from tests.training_fixtures import write_tiny_recipe
+    from toolkit.cli import app
+    from toolkit.export import policy_adapters
+    from toolkit.pipeline import run_pipeline
+
+    rl = {
+        "enabled": True, "max_steps": 2, "per_device_train_batch_size": 4, "num_generations": 2,
+        "max_completion_length": 6, "save_steps": 1, "logging_steps": 1, "max_prompts": 4,
+        "lambda_init": 0.5, "lambda_learning_rate": 0.1, "cost_budget": 0.0,
+    }  # fmt: skip
+    recipe = write_tiny_recipe(tmp_path, tiny_model_dir, name="tiny_rl", extra={"stages": {"rl": rl}})
+    run = run_pipeline(recipe, ["sft", "reward", "cost", "dpo", "rl"], run_id="rl")
+    entry = run.manifest["stages"]["rl"]
+    assert entry["status"] == "completed"
+    metrics = entry["metrics"]
+    assert metrics["train_steps"] == 2
+    assert {"lambda_final", "cost_first", "cost_last", "flag_rate_first", "reward_first"} <= set(metrics)
+    state = json.loads((run.root / entry["artifacts"]["lagrange"]).read_text())
+    # lambda moved once per step from 0.5 by 0.1 * (mean cost - 0), projected at 0
+    assert len(state["history"]) == 2 and state["value"] == pytest.approx(metrics["lambda_final"])
+    assert entry["input_hashes"]["upstream"] == run.manifest["stages"]["dpo"]["fingerprint"]
+    assert [p.parent.name for p in policy_adapters(run.root)] == ["sft", "dpo", "rl"]
+    help_text = CliRunner().invoke(app, ["rl", "--help"])
+    assert help_text.exit_code == 0 and "GRPO" in help_text.output

@@ -1,4 +1,4 @@
-"""Export a run's policy: base + SFT adapter + DPO adapter, merged into one standalone model."""
+"""Export a run's policy: base + its SFT, DPO and RL adapters, merged into one standalone model."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from pathlib import Path
 
 from toolkit.core.errors import UserInputError
 from toolkit.recipe import load_recipe
+from toolkit.registry import POLICY_STAGES
 
 
 def policy_adapters(run_dir: Path) -> list[Path]:
-    """The policy adapters a run produced, in the order they were trained (SFT, then DPO)."""
+    """The policy adapters a run produced, in the order they were trained (SFT, DPO, RL)."""
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
         raise UserInputError(str(run_dir), "not a run folder (no manifest.json)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     adapters = []
-    for stage in ("sft", "dpo"):
+    for stage in POLICY_STAGES:
         entry = manifest.get("stages", {}).get(stage, {})
         if entry.get("status") == "completed":
             adapters.append(run_dir / entry["artifacts"]["adapter"])  # relative to the run folder
@@ -44,7 +45,7 @@ def export_policy(run_dir: Path, out: Path, merge: bool = True) -> Path:
 
     adapters = policy_adapters(run_dir)
     if not adapters:
-        raise UserInputError(str(run_dir), "no completed sft or dpo stage to export")
+        raise UserInputError(str(run_dir), f"no completed {' or '.join(POLICY_STAGES)} stage to export")
     if not merge and len(adapters) > 1:
         raise UserInputError("--no-merge", "the run has several adapters; only --merge can combine them")
     if out.is_dir() and any(out.iterdir()) and not (out / "toolkit_export.json").exists():

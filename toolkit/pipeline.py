@@ -101,7 +101,7 @@ def gate_split(run: Run, stage: str, data: SplitData) -> tuple[list[Any], list[A
     from safety.gate import gate_records
 
     config = run.recipe.safety
-    gate_kind = stage  # the policy is per stage: reward and cost keep pairs DPO would quarantine
+    gate_kind = STAGES[stage].gate_stage or stage  # per stage: reward and cost keep pairs DPO would quarantine
     out = run.stage_dir(stage) / "gate"
     if not config.enabled:
         report = {"enabled": False, "train": {"input": len(data.train)}, "eval": {"input": len(data.eval)}}
@@ -200,8 +200,26 @@ class _Prepared:
     gate_report: dict[str, Any]
     gate_seconds: float
     checkpoint: str | None
-    init_adapter: Path | None
+    init_adapters: tuple[Path, ...]
     rss_start: int = 0
+
+
+def init_chain(run: Run, stage: Stage) -> tuple[tuple[Path, ...], str | None]:
+    """The adapters a stage starts from, oldest first, and the fingerprint of the newest.
+
+    Follows `init_from` back through the registry, skipping stages that did not complete: rl starts
+    from SFT + DPO when both ran, from SFT alone when DPO is off.
+    """
+    chain: list[Path] = []
+    upstream: str | None = None
+    name = stage.init_from
+    while name:
+        earlier = run.manifest.get("stages", {}).get(name, {})
+        if earlier.get("status") == "completed":
+            chain.insert(0, run.root / earlier["artifacts"]["adapter"])
+            upstream = upstream or earlier["fingerprint"]
+        name = STAGES[name].init_from
+    return tuple(chain), upstream
 
 
 def _prepare_training(run: Run, stage: Stage, data: SplitData, resume: bool, on_event: Callable[[str], None]) -> _Prepared | None:
@@ -221,12 +239,7 @@ def _prepare_training(run: Run, stage: Stage, data: SplitData, resume: bool, on_
             f"no records left to train {name} on: the gate kept 0 of {training_in} training records "
             f"(reasons in {run.stage_dir(name) / 'gate' / 'train' / 'quarantine.jsonl'})",
         )
-    init_adapter = None
-    upstream = None
-    earlier = run.manifest.get("stages", {}).get(stage.init_from or "", {})
-    if stage.init_from and earlier.get("status") == "completed":
-        init_adapter = run.root / earlier["artifacts"]["adapter"]
-        upstream = earlier["fingerprint"]
+    init_adapters, upstream = init_chain(run, stage)
     fingerprint = stage_fingerprint(run, name, train, eval_, upstream)
     stage_dir = run.stage_dir(name)
     if entry.get("status") == "completed" and entry.get("fingerprint") == fingerprint and (stage_dir / "adapter").exists():
@@ -255,7 +268,7 @@ def _prepare_training(run: Run, stage: Stage, data: SplitData, resume: bool, on_
     )
     run.manifest.setdefault("gate_summary", {})[name] = gate_summary(gate_report)
     on_event(f"{name}: training on {len(train)} gated records" + (f", resuming {checkpoint}" if checkpoint else ""))
-    return _Prepared(train, eval_, gate_report, gate_seconds, checkpoint, init_adapter, rss_start)
+    return _Prepared(train, eval_, gate_report, gate_seconds, checkpoint, init_adapters, rss_start)
 
 
 def run_stage(
@@ -295,7 +308,7 @@ def run_stage(
                 report_to=tracker.report_to(),
                 run_name=f"{run.recipe.name}-{stage.name}-{run.run_id}",
                 resume_from_checkpoint=prepared.checkpoint,
-                init_adapter=prepared.init_adapter,
+                init_adapters=prepared.init_adapters,
                 callbacks=list(callbacks),
                 run_dir=run.root,
                 manifest=run.manifest,

@@ -29,6 +29,7 @@ class Stage:
     execute: str  # "module:function" (job, StageInputs) -> StageOutcome
     trl_config: str | None = None  # the TRL config class the stage builds (checks the recipe's `trl:`)
     init_from: str | None = None  # a stage whose adapter is merged into the base first (dpo: sft)
+    trains_policy: bool = False  # its adapter is part of the run's policy (export, eval's tuned model)
 
     @property
     def trains(self) -> bool:
@@ -52,7 +53,7 @@ STAGES: dict[str, Stage] = {
     for stage in (
         Stage(
             "sft", "sft", "sft", "sft", "Supervised fine-tuning (TRL SFTTrainer) on the recipe's gated conversations.",
-            build="toolkit.stages.sft:build_sft_trainer", execute=TRAIN, trl_config="SFTConfig",
+            build="toolkit.stages.sft:build_sft_trainer", execute=TRAIN, trl_config="SFTConfig", trains_policy=True,
         ),
         Stage(
             "reward", "preference", "reward", "rm", "Reward model (TRL RewardTrainer) on the recipe's gated preference pairs.",
@@ -66,6 +67,13 @@ STAGES: dict[str, Stage] = {
         Stage(
             "dpo", "preference", "dpo", "dpo", "Safety-aware DPO (TRL DPOTrainer + safety margin) on the recipe's gated preference pairs.",
             build="toolkit.stages.dpo:build_dpo_trainer", execute=TRAIN, trl_config="SafetyDPOConfig", init_from="sft",
+            trains_policy=True,
+        ),
+        Stage(
+            "rl", "preference", "reward", "rl",
+            "On-policy safe RLHF (TRL GRPOTrainer): reward - lambda*cost - gate penalty, lambda by dual ascent.",
+            build="toolkit.stages.rl:build_rl_trainer", execute="toolkit.stages.rl:execute_rl", trl_config="GRPOConfig",
+            init_from="dpo", trains_policy=True,
         ),
         Stage(
             "eval", None, None, None, "Evaluate a run: reward accuracy, win rate vs base, safety, over-refusal, RAG, use-case checks.",
@@ -74,4 +82,5 @@ STAGES: dict[str, Stage] = {
     )
 }  # fmt: skip
 TRAINING_STAGES: tuple[str, ...] = tuple(name for name, stage in STAGES.items() if stage.trains)
+POLICY_STAGES: tuple[str, ...] = tuple(name for name, stage in STAGES.items() if stage.trains_policy)  # in training order
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)

@@ -24,7 +24,7 @@ class StageInputs:
     report_to: list[str]
     run_name: str
     resume_from_checkpoint: str | None = None
-    init_adapter: Path | None = None  # a previous stage's LoRA adapter to merge into the base first
+    init_adapters: tuple[Path, ...] = ()  # earlier stages' LoRA adapters to merge into the base first, in order
     callbacks: list[Any] = field(default_factory=list)  # transformers TrainerCallbacks (bench timers, ...)
     run_dir: Path | None = None  # the run folder, for stages that read earlier stages' outputs (eval)
     manifest: Mapping[str, Any] = field(default_factory=dict)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -190,15 +190,15 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return str(max(checkpoints, key=lambda p: int(p.name.split("-")[-1])))
 
 
-def load_policy_model(recipe: Recipe, init_adapter: Path | None = None) -> Any:
-    """The base causal LM, with an earlier stage's adapter (e.g. SFT before DPO) merged in."""
+def load_policy_model(recipe: Recipe, init_adapters: Sequence[Path] = ()) -> Any:
+    """The base causal LM with earlier stages' adapters merged in, in training order (SFT, then DPO)."""
     from toolkit.models import load_causal_lm
 
     model = load_causal_lm(recipe.model)
-    if init_adapter is not None:
+    for adapter in init_adapters:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, str(init_adapter)).merge_and_unload()
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     return model
 
 
@@ -241,7 +241,7 @@ def build_trainer(recipe: Recipe, inputs: StageInputs, parts: TrainerParts) -> A
         Dataset.from_list([parts.to_row(r, conversational) for r in inputs.eval_records]) if inputs.eval_records else None
     )
     if parts.task_type == "CAUSAL_LM":
-        model = load_policy_model(recipe, inputs.init_adapter)
+        model = load_policy_model(recipe, inputs.init_adapters)
     else:
         model = load_sequence_classifier(recipe.model, num_labels=1)
     return parts.trainer_cls(

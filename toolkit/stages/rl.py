@@ -253,18 +253,20 @@ def rl_summary(log_history: Sequence[dict[str, Any]], multiplier: LagrangeMultip
     return summary
 
 
-def run_rl(recipe: Any, inputs: Any) -> dict[str, float]:
-    """GRPO from the tuned policy (SFT, then DPO adapters merged in) against reward - lambda*cost - gate."""
+def build_rl_trainer(recipe: Any, inputs: Any) -> Any:
+    """GRPO from the tuned policy (SFT, then DPO adapters merged in) against reward - lambda*cost - gate.
+
+    Scores with the run's reward and cost models (their stages must have run) and the recipe's gate
+    on `generation` records; lambda resumes from the checkpoint being resumed, if any.
+    """
     from datasets import Dataset
-    from peft import PeftModel
     from trl import GRPOConfig, GRPOTrainer
 
     from reward_models.scoring import SequenceScorer
     from safety.gate import Gate
     from toolkit.core.errors import UserInputError
-    from toolkit.core.io import atomic_write_json
-    from toolkit.models import load_causal_lm, load_tokenizer, peft_lora_config, resolve_model
-    from toolkit.stages.common import build_trl_config, train_and_save
+    from toolkit.models import load_tokenizer, peft_lora_config, resolve_model
+    from toolkit.stages.common import build_trl_config, load_policy_model
 
     settings = recipe.stages.rl
     run_dir = Path(inputs.stage_dir).parent
@@ -273,9 +275,10 @@ def run_rl(recipe: Any, inputs: Any) -> dict[str, float]:
     def scorer(stage: str) -> Any:
         stage_dir = run_dir / stage
         if not (stage_dir / "adapter").exists():
-            raise UserInputError(f"stages.{stage}", f"the rl stage scores with the {stage} model: run that stage first")
-        max_length = getattr(recipe.stages, stage).max_length
-        return SequenceScorer.from_run_stage(stage_dir, base_model, max_length=max_length)
+            raise UserInputError(
+                f"stages.{stage}", f"the rl stage scores completions with the {stage} model: enable and run that stage first"
+            )
+        return SequenceScorer.from_run_stage(stage_dir, base_model, max_length=getattr(recipe.stages, stage).max_length)
 
     multiplier = LagrangeMultiplier(
         value=settings.lambda_init,
@@ -283,14 +286,11 @@ def run_rl(recipe: Any, inputs: Any) -> dict[str, float]:
         budget=settings.cost_budget,
         max_value=settings.lambda_max,
     )
-    if load_lagrange_state(inputs.resume_from_checkpoint, multiplier):
-        pass  # resume: lambda continues where the checkpoint left it
+    load_lagrange_state(inputs.resume_from_checkpoint, multiplier)  # resume: lambda continues where it was
     remember = _RememberPrompts()
-    terms: list[_Term] = [remember, RewardModelTerm(scorer("reward"), weight=settings.reward_weight)]
     cost_term = CostTerm(scorer("cost"), multiplier)
-    terms.append(cost_term)
-    gate_term = GateTerm(Gate("generation", recipe.safety, getattr(inputs, "classifiers", None)), settings.gate_penalty)
-    terms.append(gate_term)
+    gate_term = GateTerm(Gate("generation", recipe.safety), settings.gate_penalty)
+    terms: list[_Term] = [remember, RewardModelTerm(scorer("reward"), settings.reward_weight), cost_term, gate_term]
 
     tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
     config = build_trl_config(
@@ -310,22 +310,31 @@ def run_rl(recipe: Any, inputs: Any) -> dict[str, float]:
             "log_completions": False,  # raw completions never reach W&B; GatedSampleTable logs gated ones
         },
     )
-    model = load_causal_lm(recipe.model)
-    for adapter in getattr(inputs, "init_adapters", None) or ([inputs.init_adapter] if inputs.init_adapter else []):
-        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    rows = rl_prompt_rows(inputs.train_records)
-    if settings.max_prompts is not None:
-        rows = rows[: settings.max_prompts]
+    rows = rl_prompt_rows(inputs.train_records)[: settings.max_prompts]
     trainer = GRPOTrainer(
-        model=model,
+        model=load_policy_model(recipe, inputs.init_adapters),
         reward_funcs=terms,
         args=config,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=peft_lora_config(recipe.model, "CAUSAL_LM"),
-        callbacks=[LagrangeCallback(cost_term), GatedSampleTable(gate_term, remember.prompts)],
+        callbacks=[LagrangeCallback(cost_term), GatedSampleTable(gate_term, remember.prompts), *inputs.callbacks],
     )
-    metrics = train_and_save(trainer, inputs, tokenizer)
-    metrics.update(rl_summary(trainer.state.log_history, multiplier))
+    trainer.lagrange_multiplier = multiplier  # read back by execute_rl
+    return trainer
+
+
+def execute_rl(trainer: Any, inputs: Any) -> Any:
+    """Train and save like every stage, then add what safe RLHF traded off and lambda's trajectory."""
+    from toolkit.core.io import atomic_write_json
+    from toolkit.stages.common import execute_training
+
+    outcome = execute_training(trainer, inputs)
+    multiplier: LagrangeMultiplier = trainer.lagrange_multiplier
+    summary = rl_summary(trainer.state.log_history, multiplier)
+    outcome.metrics.update(summary)
+    outcome.summary.update({f"final/{k}": v for k, v in summary.items()})
     atomic_write_json(Path(inputs.stage_dir) / LAGRANGE_STATE_FILE, multiplier.state())
-    return metrics
+    outcome.artifacts["lagrange"] = f"{Path(inputs.stage_dir).name}/{LAGRANGE_STATE_FILE}"
+    outcome.message += f", lambda {multiplier.value:.3f}"
+    return outcome
