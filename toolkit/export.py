@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from toolkit.core.errors import UserInputError
@@ -10,21 +11,23 @@ from toolkit.recipe import load_recipe
 from toolkit.registry import POLICY_STAGES
 
 
-def policy_adapters(run_dir: Path) -> list[Path]:
-    """The policy adapters a run produced, in the order they were trained (SFT, DPO, RL)."""
+def policy_adapters(run_dir: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """The policy adapters a run produced, in the order they were trained (SFT, DPO, RL).
+
+    `exclude` leaves stages out, e.g. ("rl",) for the policy RL started from."""
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
         raise UserInputError(str(run_dir), "not a run folder (no manifest.json)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     adapters = []
-    for stage in POLICY_STAGES:
+    for stage in (s for s in POLICY_STAGES if s not in exclude):
         entry = manifest.get("stages", {}).get(stage, {})
         if entry.get("status") == "completed":
             adapters.append(run_dir / entry["artifacts"]["adapter"])  # relative to the run folder
     return adapters
 
 
-def load_policy(run_dir: Path, merge: bool = True):  # type: ignore[no-untyped-def]
+def load_policy(run_dir: Path, merge: bool = True, exclude: Sequence[str] = ()):  # type: ignore[no-untyped-def]
     """The run's trained policy and tokenizer (base model when no policy stage completed)."""
     from peft import PeftModel
 
@@ -33,7 +36,7 @@ def load_policy(run_dir: Path, merge: bool = True):  # type: ignore[no-untyped-d
     recipe = load_recipe(run_dir / "recipe.resolved.yaml")
     model = load_causal_lm(recipe.model)
     tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
-    for adapter in policy_adapters(run_dir):
+    for adapter in policy_adapters(run_dir, exclude):
         model = PeftModel.from_pretrained(model, str(adapter))
         if merge:
             model = model.merge_and_unload()
