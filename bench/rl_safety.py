@@ -31,9 +31,9 @@ def main() -> None:
     from reward_models.scoring import SequenceScorer
     from safety.gate import Gate, Generation
     from toolkit.core.io import atomic_write_json
-    from toolkit.eval.generation import free_memory, make_generator
-    from toolkit.eval.prompts import read_prompt_set
+    from toolkit.core.memory import release_memory
     from toolkit.eval.stats import compare_paired
+    from toolkit.evaluate import make_generator, read_prompt_set
     from toolkit.export import load_policy
     from toolkit.models import resolve_model
     from toolkit.recipe import load_recipe
@@ -50,7 +50,7 @@ def main() -> None:
         model, tokenizer = load_policy(run_dir, exclude=exclude)
         answers[name] = make_generator(model.eval(), tokenizer, max_new_tokens)(prompts)
         del model
-        free_memory()
+        release_memory()
     generation_s = time.perf_counter() - started
 
     gate = Gate("generation", recipe.safety)
