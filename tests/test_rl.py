@@ -44,11 +44,23 @@ def test_combined_reward_is_the_weighted_sum_of_its_terms():
     terms = [
         RewardModelTerm(LengthScorer(1.0), weight=2.0),  # 2 * len
         CostTerm(LengthScorer(0.25), multiplier),  # -0.5 * 0.25 * len
-        RubricTerm(lambda prompt, text: 1.0 if "a" in text else 0.0, weight=0.5),
+        RubricTerm(lambda use_case, prompt, text: 1.0 if "a" in text else 0.0, weight=0.5),
     ]
     # len 4: 8 - 0.5 + 0.5 = 8.0 ; len 2: 4 - 0.25 + 0.5 = 4.25
     assert combined_reward(terms, prompts, completions) == pytest.approx([8.0, 4.25])
     assert terms[1].pending == [1.0, 0.5]  # the costs wait for lambda's next step
+
+
+def test_rubric_reward_uses_each_prompts_use_case_and_is_zero_without_a_rubric():
+    from toolkit.stages.rl import use_case_rubric
+
+    term = RubricTerm(use_case_rubric, weight=2.0)
+    prompt = [{"role": "user", "content": "Client: Dana. Job: Shopify store redesign, budget $800."}]
+    good = "Hi Dana, I can redesign your Shopify store for $750 in two weeks. Which theme do you use now?"
+    rewards = term([prompt, prompt, prompt], [good, "ok", good], use_case=["proposal_writing"] * 2 + ["general"])
+    assert rewards[0] > rewards[1] > 0 or rewards[0] > rewards[1] == 0
+    assert rewards[0] == pytest.approx(2.0 * use_case_rubric("proposal_writing", prompt, good))
+    assert rewards[2] == 0.0
 
 
 def test_gate_flagged_completion_gets_the_penalty_and_is_withheld_from_logs():

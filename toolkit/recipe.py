@@ -178,6 +178,7 @@ class RLStageSettings(StageSettings):
     lambda_learning_rate: float = Field(0.05, ge=0, description="dual-ascent step size of lambda")
     lambda_max: float = Field(10.0, ge=0)
     gate_penalty: float = Field(2.0, ge=0, description="subtracted when the gate would quarantine a completion")
+    rubric_weight: float = Field(0.0, ge=0, description="weight of the use-case rubric score (eval's checks), 0: off")
     max_prompts: int | None = Field(None, gt=0, description="cap on distinct training prompts")
 
     @model_validator(mode="after")

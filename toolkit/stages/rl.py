@@ -121,16 +121,32 @@ def _redacted_sample(decision: Any) -> dict[str, Any]:
 
 
 class RubricTerm(_Term):
-    """weight * a use-case rubric score in [0, 1] (the same checks the eval uses)."""
+    """weight * a use-case rubric score in [0, 1] (the same checks the eval uses).
+
+    The rubric gets each prompt's `use_case` (a dataset column TRL passes through); prompts whose use
+    case has no rubric score 0 for every completion, which leaves GRPO's group advantages unchanged.
+    """
 
     __name__ = "rubric"
 
-    def __init__(self, rubric: Callable[[Any, str], float], weight: float):
+    def __init__(self, rubric: Callable[[str | None, Any, str], float], weight: float):
         self.rubric = rubric
         self.weight = weight
 
     def __call__(self, prompts, completions, **kwargs):  # type: ignore[override]
-        return [self.weight * self.rubric(prompt_turns(p), completion_text(c)) for p, c in zip(prompts, completions, strict=True)]
+        use_cases = kwargs.get("use_case") or [None] * len(prompts)
+        return [
+            self.weight * self.rubric(u, prompt_turns(p), completion_text(c))
+            for u, p, c in zip(use_cases, prompts, completions, strict=True)
+        ]
+
+
+def use_case_rubric(use_case: str | None, prompt: Any, completion: str) -> float:
+    """The eval's rubric checks (toolkit/eval/rubric.py) as a reward; 0 where no rubric applies."""
+    from toolkit.eval.rubric import score_answer
+
+    scored = score_answer(use_case, prompt, completion, flags=())  # contact and bias: the gate term's job
+    return float(scored["score"]) if scored else 0.0
 
 
 def combined_reward(terms: Sequence[_Term], prompts: Sequence[Completion], completions: Sequence[Completion]) -> list[float]:
@@ -230,7 +246,7 @@ def rl_prompt_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
         key = json.dumps(prompt, sort_keys=True, ensure_ascii=False)
         if key not in seen:
             seen.add(key)
-            rows.append({"prompt": prompt})
+            rows.append({"prompt": prompt, "use_case": getattr(record, "use_case", None) or "general"})
     return rows
 
 
@@ -291,6 +307,8 @@ def build_rl_trainer(recipe: Any, inputs: Any) -> Any:
     cost_term = CostTerm(scorer("cost"), multiplier)
     gate_term = GateTerm(Gate("generation", recipe.safety), settings.gate_penalty)
     terms: list[_Term] = [remember, RewardModelTerm(scorer("reward"), settings.reward_weight), cost_term, gate_term]
+    if settings.rubric_weight:
+        terms.append(RubricTerm(use_case_rubric, settings.rubric_weight))
 
     tokenizer = load_tokenizer(recipe.model.name, recipe.model.trust_remote_code)
     config = build_trl_config(
