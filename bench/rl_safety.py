@@ -32,8 +32,9 @@ def main() -> None:
     from safety.gate import Gate, Generation
     from toolkit.core.io import atomic_write_json
     from toolkit.core.memory import release_memory
+    from toolkit.eval.generation import make_generator
+    from toolkit.eval.prompts import read_prompt_set
     from toolkit.eval.stats import compare_paired
-    from toolkit.evaluate import make_generator, read_prompt_set
     from toolkit.export import load_policy
     from toolkit.models import resolve_model
     from toolkit.recipe import load_recipe

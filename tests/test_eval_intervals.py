@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from reward_models.rubric import add_rubric, client_name, job_post_checks, proposal_checks, qa_checks
 from tests.test_evaluate import FakeGenerator, build_constructed_run, fake_components
 from toolkit.eval.judge import GenerativeJudge, add_judge_scores
 from toolkit.eval.paired import interval_metrics, paired_rows
-from toolkit.eval.rubric import add_rubric, client_name, job_post_checks, proposal_checks, qa_checks
-from toolkit.evaluate import JUDGES
+from toolkit.eval.runner import JUDGES
 from toolkit.pipeline import run_eval_stage
 
 

@@ -11,22 +11,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from reward_models.checks import key_numbers, mentions_protected_attribute
 from safety.classifiers.base import Classification
 from toolkit.core.errors import UserInputError
-from toolkit.evaluate import (
-    SUITES,
-    EvalComponents,
-    answers_correct,
-    cap_prompts,
-    evaluate,
-    key_numbers,
-    mentions_protected_attribute,
-    plan_suites,
-    read_prompt_set,
-    win_rate,
-)
+from toolkit.eval.base import EvalComponents, cap_prompts
+from toolkit.eval.prompts import read_prompt_set
+from toolkit.eval.runner import evaluate, plan_suites
+from toolkit.eval.suites import SUITES
+from toolkit.eval.suites.rag import answers_correct
+from toolkit.eval.suites.win_rate import win_rate
 from toolkit.pipeline import run_eval_stage
-from toolkit.recipe import Recipe
+from toolkit.recipe import Recipe, load_recipe
+from toolkit.registry import SUITE_NAMES
 from toolkit.run import Run
 
 
@@ -351,7 +347,7 @@ def test_rag_correctness_is_reported_for_good_and_misleading_contexts(constructe
 
 def test_rag_accuracy_per_context_kind_with_wilson_intervals() -> None:
     from toolkit.core.schema import QAItem
-    from toolkit.evaluate import rag_context_kind, rag_metrics_by_group
+    from toolkit.eval.suites.rag import rag_context_kind, rag_metrics_by_group
 
     kinds = ["right", "right", "outdated", "injected", "none", "right"]
     items = [QAItem(id=str(i), question="q", answer="a", meta={"context_kind": k}) for i, k in enumerate(kinds)]
@@ -442,15 +438,22 @@ def test_shipped_red_team_and_benign_sets_are_the_defaults(tmp_path: Path) -> No
     run.recipe.eval.over_refusal = None
     run.recipe.eval.num_prompts = 6
     plan = plan_suites(run.recipe, run.root, run.manifest)
-    assert len(plan.red_team) == len(plan.over_refusal) == 6
-    assert len({r.category for r in plan.red_team}) == 6  # round-robin over the harm categories
+    assert len(plan.data["safety"]) == len(plan.data["over_refusal"]) == 6
+    assert len({r.category for r in plan.data["safety"]}) == 6  # round-robin over the harm categories
     assert not plan.skipped
 
 
-def test_unknown_suite_is_a_user_error(tmp_path: Path) -> None:
-    run, generators = build_constructed_run(tmp_path, suites=["win_rate", "vibes"])
-    with pytest.raises(UserInputError, match="eval.suites.*'vibes'"):
-        evaluate(run.recipe, run.root, run.manifest, fake_components(generators))
+def test_unknown_suite_is_a_load_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\neval:\n  suites: [win_rate, vibes]\n", encoding="utf-8")
+    with pytest.raises(UserInputError, match=r"r\.yaml:3: eval\.suites\.1: Input should be 'reward_accuracy'") as caught:
+        load_recipe(path)
+    assert "vibes" in str(caught.value) or "rag_robustness" in str(caught.value)
+
+
+def test_every_suite_name_a_recipe_accepts_has_one_suite_module() -> None:
+    assert set(SUITES) == set(SUITE_NAMES)
+    assert all(name == suite.name for name, suite in SUITES.items())
 
 
 # ---------------------------------------------------------------- pure functions and parsing

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from safety.config import SafetyConfig
 from toolkit.core.errors import UserInputError
+from toolkit.registry import SUITE_NAMES
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+SuiteName = Literal[SUITE_NAMES]  # type: ignore[valid-type]
 
 # Keys whose values are file paths, resolved relative to the recipe that names them.
 PATH_KEYS: tuple[tuple[str, ...], ...] = (
@@ -216,7 +218,10 @@ class EvalSettings(_Strict):
     num_prompts: int | None = Field(None, gt=0, description="cap on held-out prompts (None: all)")
     red_team: str | None = Field(None, description="CSV/JSONL of red-team prompts; None: the shipped set")
     over_refusal: str | None = Field(None, description="CSV/JSONL of benign risky-sounding prompts (XSTest format ok)")
-    suites: list[str] = Field(default_factory=lambda: ["reward_accuracy", "win_rate", "safety", "over_refusal"])
+    suites: list[SuiteName] = Field(
+        default_factory=lambda: ["reward_accuracy", "win_rate", "safety", "over_refusal"],
+        description="which eval suites run (toolkit/eval/suites/); an unknown name fails when the recipe loads",
+    )
     judge: JudgeSettings | None = Field(None, description="extra judge of base vs tuned answers (reward model or LLM)")
 
 

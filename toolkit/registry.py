@@ -1,5 +1,5 @@
-"""The one list of stages. The pipeline's loop, the CLI's per-stage commands, `--stages`, the report
-and the recipe's `trl:` check all read it.
+"""The one list of stages (and of eval suites). The pipeline's loop, the CLI's per-stage commands,
+`--stages`, the report and the recipe's `trl:` and `eval.suites` checks all read it.
 
 Each entry is data: name, the data kind it trains on, the gate policy row that applies, the CLI
 command, the TRL config class, and where its `build` and `execute` functions live, as
@@ -77,10 +77,21 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "eval", None, None, None, "Evaluate a run: reward accuracy, win rate vs base, safety, over-refusal, RAG, use-case checks.",
-            build="toolkit.evaluate:build_eval_job", execute="toolkit.evaluate:execute_eval",
+            build="toolkit.eval.runner:build_eval_job", execute="toolkit.eval.runner:execute_eval",
         ),
     )
 }  # fmt: skip
 TRAINING_STAGES: tuple[str, ...] = tuple(name for name, stage in STAGES.items() if stage.trains)
 POLICY_STAGES: tuple[str, ...] = tuple(name for name, stage in STAGES.items() if stage.trains_policy)  # in training order
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)
+
+# The eval suites (toolkit/eval/suites/, one module each); `eval.suites` in a recipe must name these.
+SUITE_NAMES: tuple[str, ...] = (
+    "reward_accuracy",
+    "win_rate",
+    "protected_attributes",
+    "off_platform",
+    "safety",
+    "over_refusal",
+    "rag_robustness",
+)

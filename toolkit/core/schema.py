@@ -46,6 +46,13 @@ def _check_turns(value: Turns) -> Turns:
     return value
 
 
+def plain_turns(value: Turns) -> str | list[dict[str, str]]:
+    """Turns as TRL, chat templates and JSON take them: the text, or a list of role/content dicts."""
+    if isinstance(value, str):
+        return value
+    return [m.model_dump() if isinstance(m, Message) else dict(m) for m in value]
+
+
 def turns_text(value: Turns) -> str:
     """The text content of a string or message list, turns joined by newlines (for hashing, scoring)."""
     if isinstance(value, str):

@@ -39,7 +39,7 @@ class GenerativeJudge:
         self.digit_ids = torch.tensor([i[0] for i in ids])
 
     def _text(self, prompt: Any, answer: str) -> str:
-        from toolkit.eval.rubric import prompt_text
+        from reward_models.rubric import prompt_text
 
         content = JUDGE_PROMPT.format(prompt=prompt_text(prompt), answer=answer)
         if getattr(self.tokenizer, "chat_template", None):

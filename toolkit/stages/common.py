@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 import torch
 
 from toolkit.core.errors import UserInputError
-from toolkit.core.schema import Message, PreferencePair, SFTConversation, Turns
+from toolkit.core.schema import Message, PreferencePair, SFTConversation, plain_turns
 from toolkit.recipe import Recipe, StageSettings
 from toolkit.stages.base import StageInputs, StageOutcome
 
@@ -144,13 +144,6 @@ def _trl_version() -> str:
     return trl.__version__
 
 
-def turns_for_trl(value: Turns, role: str) -> str | list[dict[str, str]]:
-    """TRL takes plain strings (standard format) or message dicts (conversational format)."""
-    if isinstance(value, str):
-        return value
-    return [{"role": m.role, "content": m.content} for m in value]
-
-
 def is_conversational(pairs: list[PreferencePair]) -> bool:
     """Whether any pair uses message lists: then every row of the dataset must (Arrow columns cannot
     mix strings and lists, e.g. the string-format safety mix beside conversational proposal pairs)."""
@@ -167,15 +160,15 @@ def preference_row(pair: PreferencePair, conversational: bool | None = None) -> 
         chosen = [Message(role="assistant", content=chosen)] if isinstance(chosen, str) else chosen
         rejected = [Message(role="assistant", content=rejected)] if isinstance(rejected, str) else rejected
     return {
-        "prompt": turns_for_trl(prompt, "user"),
-        "chosen": turns_for_trl(chosen, "assistant"),
-        "rejected": turns_for_trl(rejected, "assistant"),
+        "prompt": plain_turns(prompt),
+        "chosen": plain_turns(chosen),
+        "rejected": plain_turns(rejected),
         "rejected_unsafe": float(bool(pair.rejected_unsafe)),
     }
 
 
 def sft_row(conversation: SFTConversation, conversational: bool = True) -> dict[str, Any]:
-    return {"messages": [{"role": m.role, "content": m.content} for m in conversation.messages]}
+    return {"messages": plain_turns(conversation.messages)}
 
 
 def last_checkpoint(output_dir: Path) -> str | None:

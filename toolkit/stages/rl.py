@@ -142,8 +142,8 @@ class RubricTerm(_Term):
 
 
 def use_case_rubric(use_case: str | None, prompt: Any, completion: str) -> float:
-    """The eval's rubric checks (toolkit/eval/rubric.py) as a reward; 0 where no rubric applies."""
-    from toolkit.eval.rubric import score_answer
+    """The eval's rubric checks (reward_models/rubric.py) as a reward; 0 where no rubric applies."""
+    from reward_models.rubric import score_answer
 
     scored = score_answer(use_case, prompt, completion, flags=())  # contact and bias: the gate term's job
     return float(scored["score"]) if scored else 0.0

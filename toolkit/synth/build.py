@@ -305,7 +305,7 @@ def synthesize(
 
 
 def _rag_prompt(question: str, contexts: list[str]) -> list[dict[str, str]]:
-    from toolkit.evaluate import rag_prompt
+    from toolkit.eval.suites.rag import rag_prompt
 
     return rag_prompt(QAItem(id="prompt", question=question, answer="-", contexts=contexts))
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from toolkit.eval.checks import key_numbers, mentions_protected_attribute
+from reward_models.checks import key_numbers, mentions_protected_attribute
 
 FlagTexts = Callable[[Sequence[str]], list[list[str]]]  # texts -> flagged safety categories per text
 
