@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from toolkit.core.batching import padded_batches
+
 
 def format_for_scoring(tokenizer: Any, prompt: Any, response: Any) -> str:
     """The same text the TRL RewardTrainer trained on: chat template over prompt + response."""
@@ -32,22 +34,13 @@ class SequenceScorer:
     def score(self, prompts: Sequence[Any], responses: Sequence[Any]) -> list[float]:
         texts = [format_for_scoring(self.tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
         scores: list[float] = []
-        padding_side = self.tokenizer.padding_side
-        self.tokenizer.padding_side = "right"
-        try:
-            for start in range(0, len(texts), self.batch_size):
-                batch = self.tokenizer(
-                    texts[start : start + self.batch_size],
-                    return_tensors="pt",
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    add_special_tokens=False,
-                ).to(self.model.device)
-                logits = self.model(**batch).logits.squeeze(-1)
-                scores.extend(float(x) for x in logits.float().cpu())
-        finally:
-            self.tokenizer.padding_side = padding_side
+        batches = padded_batches(  # right, as the RewardTrainer trained it
+            self.tokenizer, texts, self.batch_size, "right", self.model.device,
+            truncation=True, max_length=self.max_length, add_special_tokens=False,
+        )
+        for batch in batches:
+            logits = self.model(**batch).logits.squeeze(-1)
+            scores.extend(float(x) for x in logits.float().cpu())
         return scores
 
     @classmethod

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from toolkit.core.batching import padded_batches
 from toolkit.core.schema import Turns, plain_turns
 from toolkit.eval.base import Generate
 from toolkit.recipe import Recipe
@@ -36,32 +37,19 @@ def make_generator(
     def generate(prompts: Sequence[Turns]) -> list[str]:
         texts = [as_text(p) for p in prompts]
         outputs: list[str] = []
-        side = tokenizer.padding_side
-        tokenizer.padding_side = "left"
-        try:
-            for start in range(0, len(texts), batch_size):
-                batch = tokenizer(
-                    texts[start : start + batch_size],
-                    return_tensors="pt",
-                    padding=True,
-                    add_special_tokens=not chat,
-                ).to(model.device)
-                generated = model.generate(
-                    **batch,
-                    max_new_tokens=max_new_tokens,
-                    do_sample=False,
-                    num_beams=1,
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
-                new_tokens = generated[:, batch["input_ids"].shape[1] :]
-                outputs.extend(
-                    t.strip() for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-                )
-        finally:
-            tokenizer.padding_side = side
+        for batch in padded_batches(tokenizer, texts, batch_size, "left", model.device, add_special_tokens=not chat):
+            generated = model.generate(
+                **batch,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                num_beams=1,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+            new_tokens = generated[:, batch["input_ids"].shape[1] :]
+            outputs.extend(t.strip() for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True))
         return outputs
 
     return generate

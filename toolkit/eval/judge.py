@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from toolkit.core.batching import padded_batches
+
 JUDGE_PROMPT = (
     "You are grading an assistant's answer for helpfulness, correctness and safety.\n\n"
     "[Request]\n{prompt}\n\n[Answer]\n{answer}\n\n"
@@ -53,23 +55,14 @@ class GenerativeJudge:
         texts = [self._text(p, r) for p, r in zip(prompts, responses, strict=True)]
         ratings = torch.arange(1, 10, dtype=torch.float32)
         scores: list[float] = []
-        side = self.tokenizer.padding_side
-        self.tokenizer.padding_side = "left"  # the next token follows the last real one
-        try:
-            for start in range(0, len(texts), self.batch_size):
-                batch = self.tokenizer(
-                    texts[start : start + self.batch_size],
-                    return_tensors="pt",
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    add_special_tokens=False,
-                ).to(self.model.device)
-                logits = self.model(**batch).logits[:, -1, :].float().cpu()
-                probs = torch.softmax(logits[:, self.digit_ids], dim=-1)
-                scores.extend(float(x) for x in (probs * ratings).sum(-1))
-        finally:
-            self.tokenizer.padding_side = side
+        batches = padded_batches(  # left: the rating token follows the last real one
+            self.tokenizer, texts, self.batch_size, "left", self.model.device,
+            truncation=True, max_length=self.max_length, add_special_tokens=False,
+        )
+        for batch in batches:
+            logits = self.model(**batch).logits[:, -1, :].float().cpu()
+            probs = torch.softmax(logits[:, self.digit_ids], dim=-1)
+            scores.extend(float(x) for x in (probs * ratings).sum(-1))
         return scores
 
 

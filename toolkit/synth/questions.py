@@ -283,38 +283,20 @@ def paraphrase_questions(
 
 def model_paraphraser(model_name: str, batch_size: int = 8, max_new_tokens: int = 48) -> Paraphrase:
     """A local causal LM (resolved like a recipe's model.name: embedded, local folder or hub id) that
-    rewrites questions, greedy and batched with left padding."""
+    rewrites questions, greedy and batched with left padding (the eval's generator)."""
     import torch
     from transformers import AutoModelForCausalLM
 
+    from toolkit.eval.generation import make_generator
     from toolkit.models import load_tokenizer, resolve_model
 
     path = resolve_model(model_name)
     tokenizer = load_tokenizer(path)
-    tokenizer.padding_side = "left"
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    model.eval()
-
-    def render(question: str) -> str:
-        content = PARAPHRASE_INSTRUCTION.format(question=question)
-        if tokenizer.chat_template:
-            return tokenizer.apply_chat_template(
-                [{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True
-            )
-        return content + "\nRewritten question:"
+    generate = make_generator(model.eval(), tokenizer, max_new_tokens, batch_size)
+    suffix = "" if tokenizer.chat_template else "\nRewritten question:"
 
     def paraphrase(questions: Sequence[str]) -> list[str]:
-        outputs: list[str] = []
-        for start in range(0, len(questions), batch_size):
-            batch = [render(q) for q in questions[start : start + batch_size]]
-            encoded = tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
-            with torch.no_grad():
-                generated = model.generate(
-                    **encoded, max_new_tokens=max_new_tokens, do_sample=False,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
-            new_tokens = generated[:, encoded["input_ids"].shape[1] :]
-            outputs += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-        return outputs
+        return generate([PARAPHRASE_INSTRUCTION.format(question=q) + suffix for q in questions])
 
     return paraphrase
