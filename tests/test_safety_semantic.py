@@ -261,3 +261,57 @@ def test_shipped_head_reads_a_refusal_as_a_safe_response_and_compliance_as_unsaf
     assert max(compliance.scores.values()) >= 0.5
     (as_request,) = semantic.classify([request], role="prompt")
     assert max(as_request.scores.values()) >= 0.5
+
+
+def test_mean_logit_heads_calibrate_exactly_and_round_trip_in_the_fourth_format(tmp_path: Path) -> None:
+    from safety.classifiers.semantic import (
+        COMBINE_HEADS_FORMAT,
+        ROLE_HEADS_FORMAT,
+        load_role_heads,
+        save_role_heads,
+    )
+
+    vectors, labels = _clustered(8, ["hate", "privacy"])
+    head = train_head(["x"] * len(labels), labels, embeddings=vectors, char_ngrams=None, regularization=0.05, combine="mean_logit")
+    before = head.category_scores(vectors)
+    probs = head.predict(vectors)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    expected = 1 / (1 + np.exp(-(logit(probs[:, :2]) + logit(1 - probs[:, [2]])) / 2))
+    np.testing.assert_allclose(before, expected, rtol=1e-4)
+    threshold = float(np.quantile(before, 0.7))
+    calibrated = calibrate(head, threshold)
+    np.testing.assert_array_equal(calibrated.category_scores(vectors) >= 0.5, before >= threshold - 1e-6)
+
+    save_role_heads({"prompt": calibrated, "response": calibrated}, tmp_path / "v4.json")
+    raw = json.loads((tmp_path / "v4.json").read_text())
+    assert raw["format"] == COMBINE_HEADS_FORMAT and raw["roles"]["prompt"]["combine"] == "mean_logit"
+    loaded = load_role_heads(tmp_path / "v4.json")["prompt"]
+    assert loaded.combine == "mean_logit"
+    np.testing.assert_allclose(loaded.category_scores(vectors), calibrated.category_scores(vectors), atol=1e-4)
+
+    plain = train_head(["x"] * len(labels), labels, embeddings=vectors, char_ngrams=None)
+    save_role_heads({"prompt": plain, "response": plain}, tmp_path / "v3.json")  # min heads: still written as /3
+    raw = json.loads((tmp_path / "v3.json").read_text())
+    assert raw["format"] == ROLE_HEADS_FORMAT and "combine" not in raw["roles"]["prompt"]
+    raw["roles"]["prompt"]["combine"] = "mean_logit"  # a /3 file cannot carry a combine rule
+    (tmp_path / "bad.json").write_text(json.dumps(raw))
+    with pytest.raises(UserInputError, match="combine"):
+        load_role_heads(tmp_path / "bad.json")
+    raw["format"], raw["roles"]["prompt"]["combine"] = COMBINE_HEADS_FORMAT, "max"
+    (tmp_path / "bad.json").write_text(json.dumps(raw))
+    with pytest.raises(UserInputError, match="combine must be one of"):
+        load_role_heads(tmp_path / "bad.json")
+
+
+def test_hard_weight_pushes_hard_safe_texts_further_from_the_flag() -> None:
+    vectors, labels = _clustered(12, ["hate"])
+    rng = np.random.default_rng(5)
+    hard_vectors = vectors[:12] + rng.normal(scale=0.2, size=(12, 384)).astype(np.float32)  # safe, near the hate cluster
+    x = np.vstack([vectors, hard_vectors / np.linalg.norm(hard_vectors, axis=1, keepdims=True)])
+    y = [*labels, *([[]] * 12)]
+    hard = [False] * len(labels) + [True] * 12
+    texts = ["x"] * len(y)
+    plain = train_head(texts, y, embeddings=x, char_ngrams=None, regularization=1.0, hard=hard)
+    weighted = train_head(texts, y, embeddings=x, char_ngrams=None, regularization=1.0, hard=hard, hard_weight=4.0)
+    assert "hard_weight" not in plain.info and weighted.info["hard_weight"] == 4.0
+    assert weighted.category_scores(x[-12:]).mean() < plain.category_scores(x[-12:]).mean()

@@ -305,6 +305,9 @@ def safety_train(
     overwrite: OverwriteOption = False,
     target_fp: Annotated[float, typer.Option("--target-fp", help="Flag rate allowed on held-out hard safe texts (sets the threshold).")] = 0.07,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Keep embeddings here between runs.")] = None,
+    regularization: Annotated[float, typer.Option("--regularization", help="Inverse L2 strength C of each logistic fit.")] = 16.0,
+    hard_weight: Annotated[float, typer.Option("--hard-weight", help='Weight of each "hard" safe training text (1: like any other).')] = 1.0,
+    combine: Annotated[str, typer.Option("--combine", help="How category and benign heads combine: min or mean_logit.")] = "min",
 ) -> None:
     """Train the semantic tier's heads (prompt and response role) on the training split, calibrate the
     threshold on the held-out split, print held-out numbers. Use it with
@@ -316,7 +319,10 @@ def safety_train(
     from toolkit.core.io import prepare_output_file
 
     prepare_output_file(out, overwrite)
-    report = train_head_from_jsonl(data, out, eval_fraction=eval_fraction, seed=seed, target_hard_fp=target_fp, cache_dir=cache_dir)
+    report = train_head_from_jsonl(
+        data, out, eval_fraction=eval_fraction, seed=seed, target_hard_fp=target_fp, cache_dir=cache_dir,
+        regularization=regularization, hard_weight=hard_weight, combine=combine,
+    )
     for role in report.roles:
         table = Table("category", "precision", "recall", "held-out positives", box=box.SIMPLE_HEAD, title=f"{role.role} head (held out)")
         for row in role.metrics:

@@ -30,13 +30,28 @@ EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 MAX_SEQ_LENGTH = 128
 HEAD_FORMAT = "safety-semantic-head/2"  # one head (every role)
-ROLE_HEADS_FORMAT = "safety-semantic-head/3"  # {"roles": {"prompt": head, "response": head}}
+# {"roles": {"prompt": head, "response": head}}; /4 adds each head's `combine` rule (/3: always
+# "min", and still what a head with only "min" rules is written as, so such files stay byte-identical)
+ROLE_HEADS_FORMAT = "safety-semantic-head/3"
+COMBINE_HEADS_FORMAT = "safety-semantic-head/4"
+ROLE_HEADS_FORMATS = (ROLE_HEADS_FORMAT, COMBINE_HEADS_FORMAT)
 HEAD_FORMATS = ("safety-semantic-head/1", HEAD_FORMAT)  # /1: embedding only, still loadable
 ROLES = ("prompt", "response")
+# How a category's probability and the benign head's are combined into the category's score:
+# "min" (min(p, 1 - p_benign)) or "mean_logit" (the mean of the two log-odds, then a sigmoid).
+COMBINE_RULES = ("min", "mean_logit")
+DEFAULT_COMBINE = "min"
 # Chosen on the validation split of the public-source training set (C in 1/4/16/64, n-gram weight
 # 0.5/1/2): the most prompt-role recall at the calibrated threshold. The reported validation
 # numbers are therefore slightly optimistic.
 DEFAULT_REGULARIZATION = 16.0
+# A hard safe training text (safe, but sounds harmful) counts this many times in every fit. Hard
+# weight 4 with combine "mean_logit" (C 8) scored better in 3x4-fold group cross-validation inside
+# the training split (prompt recall at 5 % / 7 % hard safe flagged: 0.80 / 0.85, against 0.73 / 0.78
+# for these defaults), but worse on the validation split (0.857 against 0.888 recall at 7 of 122
+# hard safe flagged; marketplace F1, combined, 0.941 against 0.964), so the shipped head keeps these
+# defaults; `toolkit safety train --hard-weight 4 --combine mean_logit --regularization 8` trains it.
+DEFAULT_HARD_WEIGHT = 1.0
 DEFAULT_TARGET_FP = 0.07  # flag rate allowed on held-out hard safe texts (the bar for them is 0.08)
 BENIGN = "benign"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -129,6 +144,7 @@ class Head:
     # A response head also reads the embedding of the request it answers (zeros when unknown), so
     # "Sure, step 1: ..." after "how do I make meth" scores differently from after "bake bread".
     context: bool = False
+    combine: str = "min"  # see COMBINE_RULES
 
     @property
     def dense_width(self) -> int:
@@ -154,17 +170,27 @@ class Head:
         return [label for label in self.labels if label != BENIGN]
 
     def category_scores(self, embeddings: np.ndarray, texts: Sequence[str] | None = None, context: np.ndarray | None = None) -> np.ndarray:
-        """Scores of `self.categories`, shape (n_texts, n_categories): min(p(category), 1 - p(benign)).
+        """Scores of `self.categories`, shape (n_texts, n_categories), from p(category) and p(benign).
 
         A category head mostly learns the topic ("elections", "explosives"); the benign head learns
         intent across all topics. Both must agree before a text is flagged, which cuts false
-        positives on safe on-topic requests ("explain how ballots are verified") a lot.
+        positives on safe on-topic requests ("explain how ballots are verified") a lot. "min":
+        min(p(category), 1 - p(benign)); "mean_logit": sigmoid of the mean of their log-odds, so a
+        confident head can outvote an unsure one.
         """
         probs = self.predict(embeddings, texts, context)
         columns = [i for i, label in enumerate(self.labels) if label != BENIGN]
         scores = probs[:, columns]
         if BENIGN in self.labels:
-            scores = np.minimum(scores, 1.0 - probs[:, [self.labels.index(BENIGN)]])
+            not_benign = 1.0 - probs[:, [self.labels.index(BENIGN)]]
+            if self.combine == "mean_logit":
+                def logit(p: np.ndarray) -> np.ndarray:
+                    p = np.clip(p, 1e-12, 1.0 - 1e-7)
+                    return np.log(p) - np.log1p(-p)
+
+                scores = 1.0 / (1.0 + np.exp(-(logit(scores) + logit(not_benign)) / 2.0))
+            else:
+                scores = np.minimum(scores, not_benign)
         return scores
 
     def to_json(self) -> dict[str, Any]:
@@ -174,6 +200,7 @@ class Head:
             "embedding_model": self.embedding_model,
             "labels": self.labels,
             "context": self.context,
+            **({"combine": self.combine} if self.combine != "min" else {}),
             "char_ngrams": self.char_ngrams.to_json() if self.char_ngrams else None,
             "weights": [[float(f"{w:.4g}") for w in row] for row in self.weights.tolist()],
             "bias": [round(float(b), 6) for b in self.bias],
@@ -201,6 +228,9 @@ class Head:
         labels = raw.get("labels")
         char_ngrams = CharNgrams.from_json(raw["char_ngrams"], where) if raw.get("char_ngrams") else None
         context = raw.get("context", False) is True
+        combine = raw.get("combine", "min")
+        if combine not in COMBINE_RULES:
+            raise UserInputError(where, f"combine must be one of {', '.join(COMBINE_RULES)}")
         width = EMBEDDING_DIM * (2 if context else 1) + (char_ngrams.n_features if char_ngrams else 0)
         try:
             weights = np.asarray(raw["weights"], dtype=np.float32)
@@ -212,7 +242,10 @@ class Head:
         unknown = [label for label in labels if label != BENIGN and label not in CATEGORY_IDS]
         if unknown:
             raise UserInputError(where, f"unknown categories {unknown}; known: {', '.join(CATEGORY_IDS)}")
-        return cls(labels=labels, weights=weights, bias=bias, info=raw.get("info") or {}, char_ngrams=char_ngrams, context=context)
+        return cls(
+            labels=labels, weights=weights, bias=bias, info=raw.get("info") or {}, char_ngrams=char_ngrams, context=context,
+            combine=combine,
+        )
 
 
 def _read_json(path: str | Path) -> Any:
@@ -228,10 +261,10 @@ def _read_json(path: str | Path) -> Any:
 
 
 def load_role_heads(path: str | Path) -> dict[str, Head]:
-    """{"prompt": head, "response": head} from a /3 file; a one-head file (/1, /2) serves both roles."""
+    """{"prompt": head, "response": head} from a /3 or /4 file; a one-head file (/1, /2) serves both roles."""
     where = str(path)
     raw = _read_json(path)
-    if isinstance(raw, dict) and raw.get("format") == ROLE_HEADS_FORMAT:
+    if isinstance(raw, dict) and raw.get("format") in ROLE_HEADS_FORMATS:
         roles = raw.get("roles")
         if not isinstance(roles, dict) or set(roles) != set(ROLES):
             raise UserInputError(where, f"roles must be exactly {list(ROLES)}")
@@ -241,7 +274,10 @@ def load_role_heads(path: str | Path) -> dict[str, Head]:
             )
         heads = {}
         for role in ROLES:
-            head = Head.from_json(roles[role] | {"format": HEAD_FORMAT, "embedding_model": raw["embedding_model"]}, f"{where}: roles.{role}")
+            body = roles[role] if isinstance(roles[role], dict) else {}
+            if raw["format"] != COMBINE_HEADS_FORMAT and "combine" in body:
+                raise UserInputError(f"{where}: roles.{role}", f"combine needs format {COMBINE_HEADS_FORMAT!r}")
+            head = Head.from_json(body | {"format": HEAD_FORMAT, "embedding_model": raw["embedding_model"]}, f"{where}: roles.{role}")
             heads[role] = head
         return heads
     head = Head.from_json(raw, where)
@@ -251,12 +287,15 @@ def load_role_heads(path: str | Path) -> dict[str, Head]:
 def save_role_heads(heads: dict[str, Head], path: str | Path, info: dict[str, Any] | None = None) -> None:
     """One JSON file for both roles; written atomically (temp file + os.replace)."""
     roles = {}
+    plain = all(heads[role].combine == "min" for role in ROLES)
     for role in ROLES:
         body = heads[role].to_json()
         body.pop("format")
         body.pop("embedding_model")
+        if not plain:
+            body["combine"] = heads[role].combine
         roles[role] = body
-    document = {"format": ROLE_HEADS_FORMAT, "embedding_model": EMBEDDING_MODEL_ID, "info": info or {}, "roles": roles}
+    document = {"format": ROLE_HEADS_FORMAT if plain else COMBINE_HEADS_FORMAT, "embedding_model": EMBEDDING_MODEL_ID, "info": info or {}, "roles": roles}
     _atomic_write_json(document, Path(path))
 
 
@@ -293,18 +332,30 @@ def train_head(
     embeddings: np.ndarray | None = None,
     char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
     context: np.ndarray | None = None,
+    hard: Sequence[bool] | None = None,
+    hard_weight: float = 1.0,
+    combine: str = "min",
 ) -> Head:
     """Fit one balanced logistic regression per category (and one for `benign` = no labels).
 
     Categories with fewer than `min_positives` examples are left out of the head (recorded in
     `head.info["skipped"]`): a classifier trained on one or two texts would only add noise.
     `char_ngrams=None` trains an embedding-only head; `context` (request embeddings, zero rows where
-    none is known) trains a response head that reads the request too.
+    none is known) trains a response head that reads the request too. Texts marked in `hard` (safe
+    texts that sound harmful) weigh `hard_weight` times as much as the others in every fit.
     """
     from sklearn.linear_model import LogisticRegression
 
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
+    if combine not in COMBINE_RULES:
+        raise ValueError(f"combine must be one of {COMBINE_RULES}, got {combine!r}")
+    sample_weight = None
+    if hard is not None:
+        if len(hard) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(hard)} hard flags")
+        if hard_weight != 1.0:
+            sample_weight = np.where(np.asarray(hard, dtype=bool), hard_weight, 1.0)
     vectors = features(char_ngrams, texts, embed(texts) if embeddings is None else embeddings, context)
     label_sets = [set(ls) for ls in labels]
     present = sorted({label for ls in label_sets for label in ls}, key=CATEGORY_IDS.index)
@@ -318,7 +369,7 @@ def train_head(
             skipped[label] = positives
             continue
         model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=1000, tol=1e-3)
-        model.fit(vectors, y)
+        model.fit(vectors, y, sample_weight=sample_weight)
         kept.append(label)
         weights.append(model.coef_[0])
         bias.append(model.intercept_[0])
@@ -328,9 +379,11 @@ def train_head(
         labels=kept,
         weights=np.asarray(weights, dtype=np.float32),
         bias=np.asarray(bias, dtype=np.float32),
-        info={"examples": len(texts), "regularization": regularization, "skipped": skipped},
+        info={"examples": len(texts), "regularization": regularization, "skipped": skipped}
+        | ({"hard_weight": hard_weight} if sample_weight is not None else {}),
         char_ngrams=char_ngrams,
         context=context is not None,
+        combine=combine,
     )
 
 
@@ -363,14 +416,15 @@ def calibrate(head: Head, threshold: float) -> Head:
     """The same head, rescored so that a max-category score of `threshold` becomes 0.5.
 
     min(sigmoid(a), sigmoid(-b)) >= t  <=>  min(sigmoid(a - k), sigmoid(-b - k)) >= 0.5 with
-    k = logit(t): every category bias moves down by k and the benign bias up by k.
+    k = logit(t): every category bias moves down by k and the benign bias up by k. The same shift
+    moves the mean of the two log-odds ("mean_logit") down by exactly k.
     """
     shift = float(np.log(threshold / (1.0 - threshold)))
     bias = np.array([b + shift if label == BENIGN else b - shift for label, b in zip(head.labels, head.bias, strict=True)], dtype=np.float32)
     info = {**head.info, "calibration_shift": round(shift, 6)}
     return Head(
         labels=head.labels, weights=head.weights, bias=bias, embedding_model=head.embedding_model, info=info,
-        char_ngrams=head.char_ngrams, context=head.context,
+        char_ngrams=head.char_ngrams, context=head.context, combine=head.combine,
     )
 
 
@@ -587,6 +641,7 @@ def _role_rows(rows: Sequence[LabelledRow], role: str) -> list[LabelledRow]:
 def _fit_role(
     role: str, train: list[LabelledRow], validation: list[LabelledRow], embeddings_of: Any, *,
     regularization: float, char_ngrams: CharNgrams | None, target_hard_fp: float,
+    hard_weight: float = DEFAULT_HARD_WEIGHT, combine: str = DEFAULT_COMBINE,
 ) -> tuple[Head, RoleReport]:
     """Fit on `train`, pick the threshold on `validation`'s hard safe texts, report validation numbers."""
     context = role == "response"
@@ -598,6 +653,7 @@ def _fit_role(
     head = train_head(
         texts, [r.labels for r in train], regularization=regularization, embeddings=embeddings_of(texts),
         char_ngrams=char_ngrams, context=context_train, min_positives=MIN_POSITIVES_PER_ROLE,
+        hard=[r.hard and not r.labels for r in train], hard_weight=hard_weight, combine=combine,
     )
     val_texts = [r.text for r in validation]
     val_context = _context([r.prompt for r in validation], embeddings_of) if context else None
@@ -641,6 +697,7 @@ def train_role_heads(
     rows: Sequence[LabelledRow], *, validation_fraction: float = 0.2, seed: int = 0,
     regularization: float = DEFAULT_REGULARIZATION, char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
     target_hard_fp: float = DEFAULT_TARGET_FP, embeddings_of: Any = None,
+    hard_weight: float = DEFAULT_HARD_WEIGHT, combine: str = DEFAULT_COMBINE,
 ) -> tuple[dict[str, Head], list[RoleReport]]:
     """A head per role, fitted on the training split and calibrated on the validation split.
 
@@ -658,7 +715,7 @@ def train_role_heads(
         train = [r for r in role_rows if not in_validation_split(r, validation_fraction, seed)]
         head, report = _fit_role(
             role, train, validation, embeddings_of, regularization=regularization, char_ngrams=char_ngrams,
-            target_hard_fp=target_hard_fp,
+            target_hard_fp=target_hard_fp, hard_weight=hard_weight, combine=combine,
         )
         heads[role] = head
         reports.append(report)
@@ -689,17 +746,24 @@ def category_metrics(
 def train_head_from_jsonl(
     data: str | Path, out: str | Path, *, eval_fraction: float = 0.2, seed: int = 0,
     regularization: float = DEFAULT_REGULARIZATION, target_hard_fp: float = DEFAULT_TARGET_FP, cache_dir: str | Path | None = None,
-    char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS,
+    char_ngrams: CharNgrams | None = DEFAULT_CHAR_NGRAMS, hard_weight: float = DEFAULT_HARD_WEIGHT,
+    combine: str = DEFAULT_COMBINE,
 ) -> TrainReport:
     """Train per-role heads on the training split of `data`, calibrate on its validation split, save."""
     if not 0.0 < eval_fraction < 1.0:
         raise UserInputError("--eval-fraction", f"must be in (0, 1), got {eval_fraction}")
     if not 0.0 < target_hard_fp < 1.0:
         raise UserInputError("--target-fp", f"must be in (0, 1), got {target_hard_fp}")
+    if not hard_weight > 0.0:
+        raise UserInputError("--hard-weight", f"must be > 0, got {hard_weight}")
+    if combine not in COMBINE_RULES:
+        raise UserInputError("--combine", f"must be one of {', '.join(COMBINE_RULES)}, got {combine!r}")
+    if not regularization > 0.0:
+        raise UserInputError("--regularization", f"must be > 0, got {regularization}")
     rows = read_labelled_rows(data)
     heads, reports = train_role_heads(
         rows, validation_fraction=eval_fraction, seed=seed, regularization=regularization, char_ngrams=char_ngrams,
-        target_hard_fp=target_hard_fp, embeddings_of=EmbeddingCache(cache_dir),
+        target_hard_fp=target_hard_fp, embeddings_of=EmbeddingCache(cache_dir), hard_weight=hard_weight, combine=combine,
     )
     info = {
         "source": Path(data).name,
@@ -707,6 +771,8 @@ def train_head_from_jsonl(
         "validation_fraction": eval_fraction,
         "seed": seed,
         "target_hard_fp": target_hard_fp,
+        **({"hard_weight": hard_weight} if hard_weight != 1.0 else {}),
+        **({"regularization": regularization} if regularization != DEFAULT_REGULARIZATION else {}),
         "validation": {r.role: {"harmful_recall": list(r.harmful_recall), "hard_safe_flagged": list(r.hard_safe_flagged),
                                 "safe_flagged": list(r.safe_flagged), "threshold": round(r.threshold, 6)} for r in reports},
     }
