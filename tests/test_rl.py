@@ -176,3 +176,28 @@ def test_rl_stage_runs_in_the_pipeline_after_dpo_and_joins_the_policy(tiny_model
     assert [p.parent.name for p in policy_adapters(run.root)] == ["sft", "dpo", "rl"]
     help_text = CliRunner().invoke(app, ["rl", "--help"])
     assert help_text.exit_code == 0 and "GRPO" in help_text.output
+
+
+def test_rl_prompts_from_plain_and_conversational_pairs_fit_one_dataset():
+    """demo_rl failed here on the embedded model: the safety mix's plain-text prompts beside the proposal
+    data's message lists ("ArrowInvalid: cannot mix list and non-list"). Every prompt becomes a list."""
+    from datasets import Dataset
+
+    from toolkit.core.schema import Message, PreferencePair
+    from toolkit.stages.rl import rl_prompt_rows
+
+    plain = PreferencePair(id="mix", use_case="safety", prompt="How do I pick a lock?", chosen="I can't help with that.", rejected="Sure: ...")
+    chat = PreferencePair(
+        id="own",
+        use_case="proposal_writing",
+        prompt=[Message(role="user", content="Write a proposal for a logo job.")],
+        chosen=[Message(role="assistant", content="Hi Dana, ...")],
+        rejected=[Message(role="assistant", content="Text me on WhatsApp.")],
+    )
+    rows = rl_prompt_rows([plain, chat, plain])
+    assert [r["prompt"] for r in rows] == [
+        [{"role": "user", "content": "How do I pick a lock?"}],
+        [{"role": "user", "content": "Write a proposal for a logo job."}],
+    ]
+    assert len(Dataset.from_list(rows)) == 2
+    assert rl_prompt_rows([plain])[0]["prompt"] == "How do I pick a lock?"  # all plain: stays plain

@@ -236,13 +236,16 @@ class _RememberPrompts(_Term):
 
 
 def rl_prompt_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
-    """One GRPO example per distinct gated prompt (pairs share prompts; RL needs each once)."""
-    from toolkit.stages.common import preference_row
+    """One GRPO example per distinct gated prompt (pairs share prompts; RL needs each once). When any
+    record is conversational every prompt becomes a message list: Arrow cannot hold plain-text safety-mix
+    prompts beside conversational use-case prompts in one column."""
+    from toolkit.stages.common import is_conversational, preference_row
 
+    conversational = is_conversational(list(records))
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for record in records:
-        prompt = preference_row(record)["prompt"]
+        prompt = preference_row(record, conversational)["prompt"]
         key = json.dumps(prompt, sort_keys=True, ensure_ascii=False)
         if key not in seen:
             seen.add(key)
