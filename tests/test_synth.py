@@ -287,3 +287,19 @@ def test_model_generator_runs_a_local_causal_lm(tmp_path: Path, tiny_model_dir: 
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "o" / "report.json").read_text())["questions"]["paraphrases"]
     assert stats["asked"] > 0 and stats["asked"] == stats["kept"] + sum(stats["rejected"].values())
+
+
+def test_paraphrase_checks_catch_what_smollm2_135m_actually_wrote() -> None:
+    """Outputs of the embedded model on the bundled articles that the first checks let through."""
+    from toolkit.synth.questions import check_paraphrase, clean_generation
+
+    original = "How many days after a payment is released can you withdraw the money?"
+    wrapped = 'A customer might ask, "How many days after a payment is released, can you withdraw money?'
+    assert clean_generation(wrapped) == "How many days after a payment is released, can you withdraw money?"
+    assert check_paraphrase(clean_generation(wrapped), original) in (None, "near duplicate")
+    assert check_paraphrase("Once my payment is released, after how many days may I withdraw it?", original) is None
+    fee = "Freelancers pay what percentage service fee on everything they earn through a contract?"
+    assert check_paraphrase(clean_generation('A customer asks, "What\'s the answer to this question?'), fee) == "meaning changed"
+    minimum = "Freelancers pay what percentage service fee, with a minimum of $2 per payment?"
+    assert check_paraphrase("What percentage of a payment is a minimum of $2?", minimum) == "meaning changed"
+    assert clean_generation("Question: How long do refunds take?") == "How long do refunds take?"

@@ -242,12 +242,41 @@ def check_paraphrase(candidate: str, original: str) -> str | None:
         return "numbers changed"
     if near_duplicate(text, original):
         return "near duplicate"
+    if _ABOUT_THE_QUESTION.search(text) or _content_overlap(text, original) < MIN_CONTENT_OVERLAP:
+        return "meaning changed"
     return None
 
 
+# A rewrite must keep most of what the question is about. SmolLM2-135M, asked for a paraphrase, often
+# wraps the question in a preamble ('The customer asks, "..."', kept by `clean_generation`), asks about
+# "this question" itself, or swaps the subject while keeping the numbers ("What percentage of a payment
+# is a minimum of $2?").
+MIN_CONTENT_OVERLAP = 0.5
+_ABOUT_THE_QUESTION = re.compile(r"\b(?:this|the|that|original|customer's) question\b|\bthe answer\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    "what which when where who whom whose why how does do did is are was were will would can could should "
+    "have has had the a an of to in on for and or if my your their our with after before from about this "
+    "that there then than much many long".split()
+)
+
+
+def _content_stems(text: str) -> set[str]:
+    return {t[:5] for t in re.findall(r"[a-z]+", text.lower()) if len(t) > 2 and t not in _STOPWORDS}
+
+
+def _content_overlap(candidate: str, original: str) -> float:
+    """Share of the original's content words (5-letter stems) that the candidate keeps."""
+    wanted = _content_stems(original)
+    return len(wanted & _content_stems(candidate)) / len(wanted) if wanted else 1.0
+
+
 def clean_generation(text: str) -> str:
-    """The first line of a generation, without a 'Question:' label or quotes."""
+    """The first line of a generation, without a 'Question:' label or quotes; when the line wraps a
+    quoted question in a preamble ('A customer might ask, "...?'), the quoted question."""
     line = next((line.strip() for line in text.strip().splitlines() if line.strip()), "")
+    quoted = re.search(r"[\"“]([^\"“”]+\?)", line)
+    if quoted:
+        line = quoted.group(1)
     line = re.sub(r"^(?:rewritten question|question|q)\s*:\s*", "", line, flags=re.IGNORECASE)
     return line.strip().strip('"“”').strip()
 
