@@ -29,7 +29,7 @@ demo: setup
 	$(VENV)/bin/toolkit run recipes/demo.yaml
 
 test: setup
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=12
 
 test-fast: setup
 	$(VENV)/bin/pytest -q -m "not real_model" -p no:cacheprovider
