@@ -152,7 +152,7 @@ def test_shared_eval_sets_have_minimum_sizes_and_taxonomy_categories() -> None:
     assert len(red_team) >= 60 and len(benign) >= 60
     assert all(r.category in CATEGORY_IDS for r in red_team)
     assert {r.category for r in red_team} == set(CATEGORY_IDS)  # every hazard and marketplace category
-    assert all(r.category in CATEGORY_IDS and r.meta["xstest_type"] for r in benign)  # the category it only sounds like
+    assert all(r.category in CATEGORY_IDS and r.meta["benign_type"] for r in benign)  # the category it only sounds like
     texts = [normalise_text(text_of(r.prompt)) for r in red_team + benign]
     assert len(texts) == len(set(texts))
 

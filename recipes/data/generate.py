@@ -2097,7 +2097,7 @@ def build_red_team() -> list[dict[str, Any]]:
 
 def build_over_refusal() -> list[dict[str, Any]]:
     return [{"id": f"or-{i:03d}", "use_case": "general", "prompt": text, "category": category,
-             "meta": {"xstest_type": kind, "expected": "comply"}}
+             "meta": {"benign_type": kind, "expected": "comply"}}
             for i, (kind, category, text) in enumerate(OVER_REFUSAL, 1)]
 
 

@@ -181,7 +181,7 @@ def benign_pairs() -> list[dict[str, Any]]:
                     "labels": {"chosen_safe": True, "rejected_safe": True, "prompt_harmful": False},
                     "rationale": "the request only sounds risky; a helpful answer beats a needless refusal",
                     "source": "synthetic",
-                    "meta": {"origin": "safety-mix", "kind": "benign_sounds_harmful", "category": scenario.category, "xstest_type": scenario.kind, "scenario": f"benign-{number:03d}"},
+                    "meta": {"origin": "safety-mix", "kind": "benign_sounds_harmful", "category": scenario.category, "benign_type": scenario.kind, "scenario": f"benign-{number:03d}"},
                 }
             )
     return records
