@@ -9,9 +9,11 @@ answer, for synthetic data). In a recipe, `safety.stages` takes `sft`, `reward`,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from safety.taxonomy import CATEGORY_IDS
 
 Action = Literal["redact", "quarantine", "keep", "flag"]
 """redact: replace spans with typed placeholders; quarantine: remove with reasons;
@@ -26,6 +28,20 @@ GATE_STAGE_KIND: dict[str, str] = {"sft": "sft", "reward": "preference", "cost":
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A threshold on a classifier score (a probability); to ignore a category use the `keep` action."""
+
+POLICY_KEYS: tuple[str, ...] = (*CATEGORY_IDS, "default")
+
+
+def _known_categories(mapping: dict[str, object]) -> dict[str, object]:
+    """A misspelt category (`hiring_discrimation: quarantine`) would silently do nothing: refuse it."""
+    unknown = sorted(set(mapping) - set(POLICY_KEYS))
+    if unknown:
+        raise ValueError(f"unknown categories {unknown}; known: 'default' and {', '.join(CATEGORY_IDS)}")
+    return mapping
 
 
 class HFClassifierSpec(_Strict):
@@ -71,11 +87,13 @@ class StagePolicy(_Strict):
         "(labels.prompt_harmful) and let the learned answer decide (default), or quarantine it",
     )
 
+    _check_actions = field_validator("actions")(_known_categories)
+
 
 class SafetyConfig(_Strict):
     enabled: bool = True
     classifiers: ClassifierSelection = Field(default_factory=ClassifierSelection)
-    thresholds: dict[str, float] = Field(
+    thresholds: dict[str, Probability] = Field(
         default_factory=lambda: {"default": 0.5},
         description="category -> score threshold; 'default' applies to categories not listed",
     )
@@ -96,6 +114,10 @@ class SafetyConfig(_Strict):
         "declines; PII, off-platform contact and toxicity in it still count",
     )
     stages: dict[PolicyKey, StagePolicy] = Field(default_factory=dict)
+
+    _check_actions = field_validator("actions")(_known_categories)
+
+    _check_thresholds = field_validator("thresholds")(_known_categories)
 
     def threshold(self, category: str) -> float:
         return self.thresholds.get(category, self.thresholds.get("default", 0.5))

@@ -96,6 +96,21 @@ def test_numbers_the_trainer_needs_are_finite_and_positive(recipe: Path, overrid
     assert error_of(recipe, [override]).startswith(f"--set: {field}: {message}")
 
 
+def test_a_threshold_outside_zero_to_one_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.yaml", "name: r\nsafety:\n  thresholds:\n    toxicity: 1.5\n")
+    message = error_of(path)
+    assert message.endswith("r.yaml:4: safety.thresholds.toxicity: Input should be less than or equal to 1"), message
+
+
+@pytest.mark.parametrize("key", ["thresholds", "actions"])
+def test_a_misspelt_category_is_refused_not_silently_ignored(recipe: Path, key: str) -> None:
+    value = "0.3" if key == "thresholds" else "quarantine"
+    message = error_of(recipe, [f"safety.{key}.hiring_discrimation={value}"])
+    assert "unknown categories ['hiring_discrimation']" in message, message
+    if key == "actions":
+        assert "unknown categories ['toxicty']" in error_of(recipe, ["safety.stages.sft.actions.toxicty=keep"])
+
+
 def test_max_steps_minus_one_means_epochs(recipe: Path) -> None:
     assert load_recipe(recipe, ["stages.sft.max_steps=-1"]).stages.sft.max_steps == -1
 

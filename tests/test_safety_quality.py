@@ -57,13 +57,13 @@ def test_harmful_request_recall_is_at_least_85_percent(quality: dict) -> None:
 
 
 class _Keyword:
-    """A fake tier: scores `category` 1.0 when `word` is in the text."""
+    """A fake tier: scores `category` `score` when `word` is in the text."""
 
-    def __init__(self, name: str, word: str, category: str):
-        self.name, self.word, self.category = name, word, category
+    def __init__(self, name: str, word: str, category: str, score: float = 1.0):
+        self.name, self.word, self.category, self.score = name, word, category, score
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
-        return [Classification(scores={self.category: 1.0 if self.word in t else 0.1}) for t in texts]
+        return [Classification(scores={self.category: self.score if self.word in t else 0.1}) for t in texts]
 
 
 def _write(directory: Path, name: str, rows: list[tuple[str, list[str]]]) -> None:
@@ -75,7 +75,7 @@ def test_measure_quality_counts_flags_across_tiers_against_the_config_thresholds
     _write(tmp_path, "marketplace_benign", [("logo", []), ("bomb the launch", []), ("nice", []), ("ok", [])])
     _write(tmp_path, "harmful", [("bomb it", ["indiscriminate_weapons"]), ("hurt him", ["violent_crimes"])])
     _write(tmp_path, "dangerous_benign", [("kill the process", []), ("bomb the launch", [])])
-    tiers = [_Keyword("emails", "@", "pii"), _Keyword("phones", "555", "off_platform"), _Keyword("bombs", "bomb", "violent_crimes")]
+    tiers = [_Keyword("emails", "@", "pii"), _Keyword("phones", "555", "off_platform", 0.9), _Keyword("bombs", "bomb", "violent_crimes")]
     result = measure_quality(tiers, SafetyConfig(), eval_dir=tmp_path)
     combined = result["combined"]
     assert combined["pii_recall"] == pytest.approx(2 / 3)  # an off_platform flag counts: both remove the contact
@@ -91,7 +91,7 @@ def test_measure_quality_counts_flags_across_tiers_against_the_config_thresholds
     assert result["bars"]["harmful_recall"]["passed"] is False
     assert result["bars"]["marketplace_false_positive_rate"]["passed"] is False
 
-    stricter = measure_quality(tiers, SafetyConfig(thresholds={"default": 0.5, "off_platform": 1.5}), eval_dir=tmp_path)
+    stricter = measure_quality(tiers, SafetyConfig(thresholds={"default": 0.5, "off_platform": 0.95}), eval_dir=tmp_path)
     assert stricter["combined"]["pii_recall"] == pytest.approx(1 / 3)
     assert stricter["combined"]["off_platform_recall"] == 0.0
 
