@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,9 @@ PAIRS: dict[str, tuple[str, list[str]]] = {
     "mix": ("without_mix", ["data.mixture=[]"]),
     "gate": ("gate_off", ["safety.enabled=false"]),
 }
+# Pairs whose override leaves SFT, reward and cost untouched start from a copy of the reference run and
+# resume it: the pipeline's fingerprints skip the unchanged stages, so the same models feed both arms.
+REUSES_REFERENCE = {"margin"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT / "ablations")
     parser.add_argument("--log", type=Path, default=LOG)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument(
+        "--reference-run", type=Path,
+        help="a finished run of recipes/demo.yaml as it is (e.g. runs/sweep/demo/current): copied in as the "
+        "reference instead of training it again",
+    )
     args = parser.parse_args(argv)
     if args.report:
         print(markdown_table(read_log(args.log)))
@@ -48,15 +57,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown pair {unknown[0]!r}; use {', '.join(PAIRS)}")
     records = []
-    for pair, (name, overrides) in [("reference", REFERENCE), *((p, PAIRS[p]) for p in chosen)]:
+    runs = [("reference", REFERENCE), *((p, PAIRS[p]) for p in chosen)]
+    if args.reference_run:
+        records.append(copy_reference(args.reference_run, args.out))
+        runs = runs[1:]
+    for pair, (name, overrides) in runs:
         print(f"ablation {pair}: {name} {' '.join(overrides) or '(demo.yaml)'}", flush=True)
-        record = {**run_config(name, overrides, args.out), "pair": pair}
+        reuse = REFERENCE[0] if pair in REUSES_REFERENCE else None
+        record = {**run_config(name, overrides, args.out, reuse=reuse), "pair": pair}
         records.append(record)
         args.log.parent.mkdir(parents=True, exist_ok=True)
         with args.log.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
     print(markdown_table(records))
     return 0 if all(r["returncode"] == 0 for r in records) else 1
+
+
+def copy_reference(source: Path, out: Path) -> dict:
+    """Adopt a finished demo run as the reference arm (its eval metrics included)."""
+    manifest = source / "manifest.json"
+    if not manifest.is_file() or json.loads(manifest.read_text(encoding="utf-8")).get("status") != "completed":
+        raise SystemExit(f"--reference-run {source}: not a completed run")
+    target = out / "demo" / REFERENCE[0]
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints", "wandb"))
+    record = {"name": REFERENCE[0], "pair": "reference", "overrides": [], "reuse": None, "returncode": 0,
+              "copied_from": str(source), "run_dir": str(target)}
+    metrics = target / "eval" / "metrics.json"
+    if metrics.is_file():
+        record["metrics"] = json.loads(metrics.read_text(encoding="utf-8"))
+    return record
 
 
 if __name__ == "__main__":

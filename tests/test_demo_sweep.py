@@ -48,3 +48,33 @@ def test_table_row_shows_base_tuned_difference_and_interval() -> None:
     record = {"name": "x", "overrides": ["stages.dpo.beta=0.2"], "wall_s": 600, "metrics": metrics(0.3, -0.15, -0.05, 0.0, 0.0)}
     row = demo_sweep.markdown_table([record]).splitlines()[-1]
     assert "0.30 → 0.15 (-0.15 [-0.25, -0.05])" in row and "-50%" in row and "10.0 min" in row
+
+
+def _load_ablations():  # type: ignore[no-untyped-def]
+    import sys
+
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    sys.path.insert(0, str(bench))
+    spec = importlib.util.spec_from_file_location("demo_ablations", bench / "demo_ablations.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_existing_demo_run_becomes_the_reference_arm_without_its_checkpoints(tmp_path: Path) -> None:
+    import json
+
+    ablations = _load_ablations()
+    source = tmp_path / "runs/sweep/demo/current"
+    (source / "eval").mkdir(parents=True)
+    (source / "sft/checkpoints/checkpoint-6").mkdir(parents=True)
+    (source / "manifest.json").write_text(json.dumps({"status": "completed"}))
+    (source / "eval/metrics.json").write_text(json.dumps({"safety/violation_rate/base": 0.2}))
+    record = ablations.copy_reference(source, tmp_path / "out")
+    assert record["pair"] == "reference" and record["metrics"] == {"safety/violation_rate/base": 0.2}
+    copied = tmp_path / "out/demo/demo"
+    assert (copied / "manifest.json").is_file() and not (copied / "sft/checkpoints").exists()
+    (source / "manifest.json").write_text(json.dumps({"status": "interrupted"}))
+    with pytest.raises(SystemExit, match="not a completed run"):
+        ablations.copy_reference(source, tmp_path / "out")
