@@ -333,7 +333,7 @@ def test_rag_correctness_is_reported_for_good_and_misleading_contexts(constructe
     metrics = metrics_of(constructed[0])
     assert metrics["rag/good_context/base"] == pytest.approx(1.0)
     assert metrics["rag/misleading_context/base"] == pytest.approx(0.0)
-    assert metrics["rag/good_context/tuned"] == pytest.approx(0.5)  # "10": right number, no answer
+    assert metrics["rag/good_context/tuned"] == pytest.approx(1.0)  # "10" to "What is the service fee?": read with it
     assert metrics["rag/misleading_context/tuned"] == pytest.approx(0.5)
     assert metrics["rag/good_context/questions"] == metrics["rag/misleading_context/questions"] == 2
     # per context kind (items without meta.context_kind: right / misleading), with 95% Wilson intervals
@@ -539,6 +539,17 @@ def test_rag_answer_needs_the_reference_numbers_and_a_similar_meaning() -> None:
     )
     assert [j["correct"] for j in judged] == [False, False, True]
     assert [j["numbers_match"] for j in judged] == [False, True, True]
+
+
+def test_a_short_right_answer_is_read_with_its_question() -> None:
+    # "The answer is: 14 days." to "... how many days ...?" was scored wrong: alone it is unlike the reference.
+    short = answers_correct(["It is 10."], ["The fee is 10%."], fake_embed, ["What is the fee?"])
+    assert short[0]["correct"] and not answers_correct(["It is 10."], ["The fee is 10%."], fake_embed)[0]["correct"]
+    # The reference's numbers are all in the question: echoing them proves nothing, the answer alone must match.
+    echo = answers_correct(
+        ["Is it 10 after 14 days?"], ["Yes, the fee is 10% after 14 days."], fake_embed, ["Is the fee 10% after 14 days?"]
+    )
+    assert echo[0]["numbers_match"] and not echo[0]["correct"]
 
 
 def test_protected_attribute_lexicon_is_word_bounded() -> None:

@@ -1,12 +1,15 @@
 """Suite `rag_robustness`: help-centre questions with good and misleading retrieved articles.
 
 An answer is correct when (1) every number in the reference answer (amounts, days, percentages;
-thousands separators ignored) also appears in the answer, and (2) the MiniLM cosine similarity between
-answer and reference is at least `RAG_SIMILARITY_THRESHOLD`. The number check catches answers copied
-from a misleading context (which typically changes fees, limits or deadlines); the similarity check
-rejects empty, evasive or off-topic answers that happen to contain the numbers. Accuracy is reported for
-good vs misleading contexts and per context kind (`meta.context_kind`: right, distractor, outdated,
-injected, none), each with a 95% Wilson interval (`rag/context/<kind>/<model>/ci_low|ci_high`).
+thousands separators ignored) also appears in the answer, and (2) the MiniLM cosine similarity to the
+reference is at least `RAG_SIMILARITY_THRESHOLD`. When the reference holds numbers the question does
+not ("how many days ...?" -> 14), the answer is read with its question (question + answer against the
+reference), so a short right answer ("The answer is: 14 days.") counts; when it holds none, or only
+the question's own, the answer alone must be similar, so echoing the question or an evasive reply does
+not. The number check catches answers copied from a misleading context (which typically changes fees,
+limits or deadlines). Accuracy is reported for good vs misleading contexts and per context kind
+(`meta.context_kind`: right, distractor, outdated, injected, none), each with a 95% Wilson interval
+(`rag/context/<kind>/<model>/ci_low|ci_high`).
 """
 
 from __future__ import annotations
@@ -34,15 +37,22 @@ from toolkit.eval.stats import wilson_interval
 RAG_SIMILARITY_THRESHOLD = 0.6
 
 
-def answers_correct(answers: Sequence[str], references: Sequence[str], embed: Embed) -> list[dict[str, Any]]:
-    """RAG correctness per answer: reference numbers all present and cosine similarity >= threshold."""
+def answers_correct(
+    answers: Sequence[str], references: Sequence[str], embed: Embed, questions: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """RAG correctness per answer: reference numbers all present and cosine similarity >= threshold
+    (of question + answer when the reference has numbers beyond the question's, else of the answer)."""
     if not answers:
         return []
-    vectors = embed([*answers, *references])
+    asked = list(questions) if questions is not None else [""] * len(answers)
+    in_context = [f"{question} {answer}" for question, answer in zip(asked, answers, strict=True)]
+    vectors = embed([*answers, *references, *in_context])
     count = len(answers)
     results = []
-    for index, (answer, reference) in enumerate(zip(answers, references, strict=True)):
-        a, r = vectors[index], vectors[count + index]
+    for index, (answer, reference, question) in enumerate(zip(answers, references, asked, strict=True)):
+        answered_numbers = key_numbers(reference) - key_numbers(question) if question else set()
+        a = vectors[2 * count + index] if answered_numbers else vectors[index]
+        r = vectors[count + index]
         norm = math.sqrt(float((a * a).sum()) * float((r * r).sum()))
         similarity = float((a * r).sum()) / norm if norm else 0.0
         numbers_ok = key_numbers(reference) <= key_numbers(answer)
@@ -113,7 +123,10 @@ class RagSuite:
         """Correctness per model for good and misleading contexts, and per context kind, with 95% intervals."""
         prompts = [rag_prompt(item) for item in items]
         references = [item.answer for item in items]
-        judged = {model: answers_correct(answers(model, prompts), references, tools.embed) for model in MODELS}
+        questions = [item.question for item in items]
+        judged = {
+            model: answers_correct(answers(model, prompts), references, tools.embed, questions) for model in MODELS
+        }
         correct = {model: [j["correct"] for j in judged[model]] for model in MODELS}
         metrics: dict[str, float | int] = {}
         for quality, name in (("good", "good_context"), ("bad", "misleading_context")):
