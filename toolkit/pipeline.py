@@ -376,8 +376,11 @@ def run_pipeline(
     run.manifest["stages_requested"] = chosen
     run.manifest["status"] = "running"
     run.save()
+    from toolkit.interrupt import StopOnInterrupt, stop_training_on_ctrl_c
+
     try:
-        _run_stages(run, chosen, resume, on_event, callbacks)
+        with stop_training_on_ctrl_c():
+            _run_stages(run, chosen, resume, on_event, [StopOnInterrupt(), *callbacks])
     except KeyboardInterrupt:
         run.manifest["status"] = "interrupted"
         run.save()
