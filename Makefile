@@ -32,7 +32,7 @@ test: setup
 	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=12
 
 test-fast: setup
-	$(VENV)/bin/pytest -q -m "not real_model" -p no:cacheprovider
+	$(VENV)/bin/pytest -q -m "not real_model and not slow" -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/ruff check toolkit safety reward_models tests bench

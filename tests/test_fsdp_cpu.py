@@ -15,6 +15,7 @@ from tests.training_fixtures import write_tiny_recipe
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo process group on Linux")
 def test_fsdp_on_two_cpu_processes_trains_sft(tiny_model_dir: Path, tmp_path: Path) -> None:
     recipe = write_tiny_recipe(tmp_path, tiny_model_dir)

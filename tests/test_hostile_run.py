@@ -113,6 +113,7 @@ def test_sft_file_with_no_usable_record_stops_after_the_gate(tiny_model_dir: Pat
 
 
 # ---------------------------------------------------------------- Ctrl-C
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_ctrl_c_during_training_is_one_line_exit_130_and_manifest_interrupted(tiny_model_dir: Path, tmp_path: Path) -> None:
     recipe = write_tiny_recipe(tmp_path, tiny_model_dir, extra={"stages": {"sft": {"max_steps": 5000, "save_steps": 1}}})

@@ -130,6 +130,7 @@ def test_qlora_on_cpu_is_one_clear_line(tiny_model_dir: Path, tmp_path: Path) ->
     assert "CUDA" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_resume_after_kill_continues_from_the_last_checkpoint(tiny_model_dir: Path, tmp_path: Path) -> None:
     recipe = write_tiny_recipe(
         tmp_path, tiny_model_dir, extra={"stages": {"dpo": {"max_steps": 30, "save_steps": 2}}}
@@ -154,6 +155,7 @@ def test_resume_after_kill_continues_from_the_last_checkpoint(tiny_model_dir: Pa
     assert entry["metrics"]["train_steps"] == 30
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="torchrun with gloo on Linux")
 def test_two_cpu_processes_train_and_only_rank_zero_writes(tiny_model_dir: Path, tmp_path: Path) -> None:
     recipe = write_tiny_recipe(tmp_path, tiny_model_dir)

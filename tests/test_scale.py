@@ -95,6 +95,7 @@ def test_recipe_engine_is_validated(tmp_path: Path, shards: Path) -> None:
     assert result.exit_code == 2 and "data.engine" in result.stderr
 
 
+@pytest.mark.slow
 def test_ray_engine_equals_local_engine(tmp_path: Path, shards: Path) -> None:
     """A local Ray with num_cpus=2, through the CLI with `data.engine: ray` from the recipe. Rules +
     toxicity: the semantic tier would load MiniLM in every actor (about 40 s more on 2 cores)."""

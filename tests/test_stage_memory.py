@@ -22,6 +22,7 @@ def _live_models() -> int:
     return sum(isinstance(obj, PreTrainedModel) for obj in gc.get_objects())
 
 
+@pytest.mark.slow
 def test_no_model_outlives_its_stage_and_rss_returns_near_its_start(
     tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
