@@ -120,6 +120,9 @@ def test_ctrl_c_during_training_is_one_line_exit_130_and_manifest_interrupted(ti
     process = subprocess.Popen(
         [sys.executable, "-m", "toolkit", "sft", str(recipe), "--run-id", "cc", "--set", "seed=4"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TOOLKIT_QUIET": "1"},
+        # A test run started in the background (`make test &`, nohup) ignores SIGINT, and so would the
+        # child it inherits that from: give the child the disposition a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     run_dir = tmp_path / "runs/tiny/cc"
     # Signal once the training loop is running (a checkpoint exists), not while Python is still importing:

@@ -376,11 +376,8 @@ def run_pipeline(
     run.manifest["stages_requested"] = chosen
     run.manifest["status"] = "running"
     run.save()
-    from toolkit.interrupt import StopOnInterrupt, stop_training_on_ctrl_c
-
     try:
-        with stop_training_on_ctrl_c():
-            _run_stages(run, chosen, resume, on_event, [StopOnInterrupt(), *callbacks])
+        _run_stages(run, chosen, resume, on_event, callbacks)
     except KeyboardInterrupt:
         run.manifest["status"] = "interrupted"
         run.save()
