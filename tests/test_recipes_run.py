@@ -32,7 +32,6 @@ def test_every_use_case_has_a_recipe() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @pytest.mark.parametrize("recipe_path", RECIPES, ids=[p.stem for p in RECIPES])
 def test_recipe_runs_every_stage_on_a_tiny_model(recipe_path: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
     overrides = tiny_overrides(tiny_model_dir, tmp_path)

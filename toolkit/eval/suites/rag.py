@@ -45,14 +45,19 @@ def answers_correct(
     if not answers:
         return []
     asked = list(questions) if questions is not None else [""] * len(answers)
-    in_context = [f"{question} {answer}" for question, answer in zip(asked, answers, strict=True)]
-    vectors = embed([*answers, *references, *in_context])
+    read_with_question = [
+        bool(question) and bool(key_numbers(reference) - key_numbers(question))
+        for reference, question in zip(references, asked, strict=True)
+    ]
+    answer_texts = [
+        f"{question} {answer}" if with_question else answer
+        for answer, question, with_question in zip(answers, asked, read_with_question, strict=True)
+    ]
+    vectors = embed([*answer_texts, *references])
     count = len(answers)
     results = []
-    for index, (answer, reference, question) in enumerate(zip(answers, references, asked, strict=True)):
-        answered_numbers = key_numbers(reference) - key_numbers(question) if question else set()
-        a = vectors[2 * count + index] if answered_numbers else vectors[index]
-        r = vectors[count + index]
+    for index, (answer, reference) in enumerate(zip(answers, references, strict=True)):
+        a, r = vectors[index], vectors[count + index]
         norm = math.sqrt(float((a * a).sum()) * float((r * r).sum()))
         similarity = float((a * r).sum()) / norm if norm else 0.0
         numbers_ok = key_numbers(reference) <= key_numbers(answer)
