@@ -515,8 +515,13 @@ _PROMPT_INJECTION_RULES = [
           r"(?:instructions?|prompts?|rules|directions|directives|guidelines|messages|context|commands)\b",
           "ignore disregard forget override bypass skip"),
     _rule(PROMPT_INJECTION, "INJECTION", 0.9,
-          r"\b(?:ignore|disregard|forget)\s+(?:all|everything)\s+(?:you(?:'ve|\s+have)?\s+(?:been\s+told|read)|above|before|previously)\b",
+          r"\b(?:ignore|disregard|forget)\s+(?:all|everything)\s+(?:(?:that\s+)?you(?:'ve|\s+have|\s+were|'re|\s+are)?\s+(?:been\s+)?"
+          r"(?:told|given|read|instructed)(?!\s+(?:about|on|regarding)\b)|above|before|previously)\b",
           "ignore disregard forget"),
+    # "Ignore the job description above. Your new task is ...": text that re-tasks its reader
+    _rule(PROMPT_INJECTION, "INJECTION", 0.85,
+          r"\byour\s+(?:new|real|actual|true)\s+(?:task|instructions?|objective|directive|prompt)\s+(?:is|are|now|:)",
+          "new real actual true"),
     _rule(PROMPT_INJECTION, "INJECTION", 0.9,
           r"\byou\s+are\s+now\s+(?:(?:a|an|the|my)\s+(?:\w+\s+){0,2}?(?:ai|assistant|bot|model|chatbot|character|persona|hacker)\b|"
           r"dan\b|in\s+(?:developer|god|jailbreak|unrestricted)\s+mode|unrestricted|unfiltered|jailbroken|free\s+from|no\s+longer\s+bound|not\s+bound)",
