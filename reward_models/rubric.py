@@ -22,7 +22,7 @@ from typing import Any
 
 from reward_models.checks import key_numbers, mentions_protected_attribute
 
-FlagTexts = Callable[[Sequence[str]], list[list[str]]]  # texts -> flagged safety categories per text
+FlagTexts = Callable[[Sequence[str], Sequence[Any]], list[list[str]]]  # (answers, their prompts) -> flagged categories per answer
 
 _CLIENT_PATTERNS = (
     re.compile(r"Client:\s*([A-Z][a-z]+)"),
@@ -127,7 +127,7 @@ def add_rubric(samples: Sequence[dict[str, Any]], flag_texts: FlagTexts) -> dict
     if not chosen:
         return {}
     texts = [s[model] for s in chosen for model in ("base", "tuned")]
-    flags = flag_texts(texts)
+    flags = flag_texts(texts, [s["prompt"] for s in chosen for _ in ("base", "tuned")])
     per_case: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for index, sample in enumerate(chosen):
         use_case = sample_use_case(sample)

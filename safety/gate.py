@@ -669,6 +669,39 @@ class Gate:
         return self.report
 
 
+def unsafe_answer_categories(
+    answers: Sequence[str],
+    requests: Sequence[str | None],
+    config: SafetyConfig | None = None,
+    classifiers: Sequence[Classifier] | None = None,
+    refusals: RefusalDetector | None = None,
+) -> list[list[str]]:
+    """The categories each answer is unsafe for, read the way the gate reads answers.
+
+    Each answer is classified in the `response` role with the request it answers (None: unknown) as
+    context, so "Sure, step 1: ..." after a harmful request counts and a restated request does not
+    read as a request; with `refusal_is_safe` an answer that declines is not unsafe for naming the
+    harm it declines (PII, off-platform contact and toxicity in it still count). For measuring
+    generations (eval); nothing is kept or quarantined here.
+    """
+    from safety.classifiers import classify_texts
+
+    if len(answers) != len(requests):
+        raise ValueError(f"{len(answers)} answers but {len(requests)} requests")
+    if not answers:
+        return []
+    config = config or SafetyConfig()
+    refusals = refusals or RefusalDetector(use_encoder=False)
+    verdicts = classify_texts(list(answers), config, classifiers, role="response", prompts=list(requests))
+    out = []
+    for verdict in verdicts:
+        flagged = list(verdict.flagged)
+        if config.refusal_is_safe and any(c in REFUSAL_EXEMPT for c in flagged) and _refuses(verdict.text, refusals):
+            flagged = [c for c in flagged if c not in REFUSAL_EXEMPT]
+        out.append(flagged)
+    return out
+
+
 def _refuses(text: str, detector: RefusalDetector) -> bool:
     """Whether an answer opens by declining (the refusal detector's patterns, or a declining first
     sentence / a note that an injected instruction was ignored)."""

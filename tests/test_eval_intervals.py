@@ -155,7 +155,7 @@ def test_rubric_scores_each_prompt_once_across_suites() -> None:
     sample = {"suite": "win_rate", "id": "p1", "category": "proposal_writing", "prompt": PROPOSAL_PROMPT,
               "base": "Hi.", "tuned": "Hi Arjun, $700, 1 week. Ok?"}  # fmt: skip
     also = {**sample, "suite": "off_platform"}
-    metrics = add_rubric([sample, also], lambda texts: [[] for _ in texts])
+    metrics = add_rubric([sample, also], lambda texts, prompts: [[] for _ in texts])
     assert metrics["rubric/proposal_writing/answers"] == 1 and "rubric" not in also
     assert metrics["rubric/proposal_writing/base"] == pytest.approx(1 / 5)  # on-platform only
     assert metrics["rubric/proposal_writing/tuned"] == pytest.approx(1.0)

@@ -315,3 +315,22 @@ def test_hard_weight_pushes_hard_safe_texts_further_from_the_flag() -> None:
     weighted = train_head(texts, y, embeddings=x, char_ngrams=None, regularization=1.0, hard=hard, hard_weight=4.0)
     assert "hard_weight" not in plain.info and weighted.info["hard_weight"] == 4.0
     assert weighted.category_scores(x[-12:]).mean() < plain.category_scores(x[-12:]).mean()
+
+
+@pytest.mark.slow
+def test_shipped_head_passes_the_bundled_proposals_and_helpful_safety_answers(tmp_path: Path) -> None:
+    """The head trained on ≤110-character public answers read long proposals as compliance: the SFT gate
+    quarantined 22 of 110 proposal conversations and 21 of the 108 helpful answers to scary-sounding
+    requests in the safety mix (the data that teaches not to over-refuse)."""
+    from safety.audit import run_gate_file
+
+    data = Path(__file__).resolve().parent.parent / "recipes" / "data"
+    proposals = run_gate_file(data / "proposal_writing" / "sft.jsonl", None, tmp_path / "p", stage="sft")
+    assert proposals.quarantined <= 2, proposals.by_quarantine_reason
+    safety_mix = run_gate_file(data / "safety" / "sft.jsonl", None, tmp_path / "s", stage="sft")
+    assert safety_mix.input == safety_mix.kept + safety_mix.quarantined
+    helpful_lost = [
+        json.loads(line) for line in (tmp_path / "s" / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    helpful_lost = [q for q in helpful_lost if "helpful" in q["record"]["meta"]["kind"]]
+    assert len(helpful_lost) <= 0.10 * 216, len(helpful_lost)  # 20 of 216 now; 21 of 108 (19 %) before

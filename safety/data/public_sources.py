@@ -203,10 +203,86 @@ def seed_rows() -> Iterator[Row]:
 
 MAX_CHARS = 800  # the encoder reads ~128 word pieces (~500 characters); longer texts cost CPU for little
 
+# The bundled use cases (recipes/data/<use case>/) and the safety mix: in-domain answers the gate must
+# pass (proposals, job posts, help-centre answers: long, structured "Here's how I'd approach it: 1. ..."
+# replies that public refusal-heavy data never shows) and in-domain compliance it must stop.
+OWN_DATA_DIR = Path(__file__).resolve().parents[2] / "recipes" / "data"
+OWN_USE_CASES = ("proposal_writing", "job_post", "candidate_evaluation", "help_center_qa", "project_scoping")
+SEMANTIC_ONLY_LABELS = {"pii"}  # PII is the rule tier's (Presidio); the semantic head does not learn it
 
-def build(root: Path, extra: list[Path] | None = None, max_chars: int = MAX_CHARS) -> tuple[list[Row], dict[str, int], list[str]]:
+
+def _clip(text: str, limit: int) -> str:
+    """The first `limit` characters, cut at a space: the encoder reads only the opening of a long answer."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
+def _answer(answer: str | list[dict[str, Any]]) -> str:
+    """A preference answer as text: a string, or the content of its (last) assistant message."""
+    if isinstance(answer, str):
+        return answer
+    return next((m["content"] for m in reversed(answer) if m.get("role") == "assistant"), "")
+
+
+def _last_user_turn(messages: list[dict[str, Any]], before: int) -> str | None:
+    return next((m["content"] for m in reversed(messages[:before]) if m.get("role") == "user"), None)
+
+
+def own_answers(data_dir: Path = OWN_DATA_DIR, limit: int = MAX_CHARS) -> Iterator[Row]:
+    """Answers from the bundled use-case data and safety mix, as responses to their request.
+
+    Safe: every SFT assistant turn and preference `chosen` answer of the use cases; the safety mix's
+    refusals and its helpful answers to benign-but-scary requests (hard safe). Harmful: preference
+    `rejected` answers marked unsafe, labelled with their `harm_categories` (PII left to the rule tier).
+    Texts and requests are clipped to `limit` characters; a request and all its answers share a group.
+    """
+    def group_of(prompt: str | None, fallback: str) -> str:
+        return "own:" + hashlib.sha256((prompt or fallback).encode("utf-8")).hexdigest()[:16]
+
+    for use_case in OWN_USE_CASES:
+        folder = data_dir / use_case
+        if not folder.is_dir():
+            continue
+        for line in (folder / "sft.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            messages = record["messages"]
+            for index, message in enumerate(messages):
+                prompt = _last_user_turn(messages, index)
+                if message["role"] == "assistant" and prompt:
+                    yield _row(_clip(message["content"], limit), [], "response", f"own_{use_case}", group_of(prompt, record["id"]),
+                               prompt=_clip(prompt, limit))
+        for line in (folder / "preference.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            prompt = record["prompt"] if isinstance(record["prompt"], str) else _last_user_turn(record["prompt"], len(record["prompt"]))
+            labels = record.get("labels") or {}
+            group = group_of(prompt, record["id"])
+            if labels.get("chosen_safe", True):
+                yield _row(_clip(_answer(record["chosen"]), limit), [], "response", f"own_{use_case}", group, prompt=_clip(prompt or "", limit))
+            harms = sorted(set(labels.get("harm_categories", [])) - SEMANTIC_ONLY_LABELS)
+            if labels.get("rejected_safe") is False and harms:
+                yield _row(_clip(_answer(record["rejected"]), limit), harms, "response", f"own_{use_case}", group, prompt=_clip(prompt or "", limit))
+    safety = data_dir / "safety" / "preference.jsonl"
+    if safety.is_file():
+        for line in safety.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            labels, meta = record.get("labels") or {}, record.get("meta") or {}
+            prompt = record["prompt"] if isinstance(record["prompt"], str) else _last_user_turn(record["prompt"], len(record["prompt"]))
+            group = "own:safety:" + str(meta.get("scenario") or record["id"])
+            if labels.get("chosen_safe", True):
+                yield _row(_clip(_answer(record["chosen"]), limit), [], "response", "own_safety_mix", group, prompt=_clip(prompt or "", limit), hard=True)
+            harms = sorted(set(labels.get("harm_categories", [])) - SEMANTIC_ONLY_LABELS)
+            if labels.get("rejected_safe") is False and harms:
+                yield _row(_clip(_answer(record["rejected"]), limit), harms, "response", "own_safety_mix", group, prompt=_clip(prompt or "", limit))
+            elif labels.get("rejected_safe") is True:  # an over-refusal: unhelpful, not unsafe
+                yield _row(_clip(_answer(record["rejected"]), limit), [], "response", "own_safety_mix", group, prompt=_clip(prompt or "", limit), hard=True)
+
+
+def build(
+    root: Path, extra: list[Path] | None = None, max_chars: int = MAX_CHARS, own_data: Path | None = OWN_DATA_DIR,
+) -> tuple[list[Row], dict[str, int], list[str]]:
     """All rows (deduplicated by (role, text, prompt); texts and prompts over `max_chars` left out),
-    counts per source, and the files not found."""
+    counts per source, and the files not found. `own_data`: the bundled use-case data and safety mix
+    (`own_answers`, clipped to MAX_CHARS whatever `max_chars` is; None: not used)."""
     missing: list[str] = []
 
     def file(key: str) -> Path | None:
@@ -240,6 +316,13 @@ def build(root: Path, extra: list[Path] | None = None, max_chars: int = MAX_CHAR
             if row["text"] and key not in seen:
                 seen.add(key)
                 rows.append(row)
+    # Own answers are clipped to MAX_CHARS by construction, not left out by `max_chars`: a shorter limit
+    # for the public files (to save embedding time) must not drop every long in-domain answer.
+    for row in own_answers(own_data, MAX_CHARS) if own_data is not None else ():
+        key = (row["role"], row["text"], row.get("prompt", ""))
+        if row["text"] and key not in seen:
+            seen.add(key)
+            rows.append(row)
     counts = Counter(f"{row['source']}/{row['role']}/{'harmful' if row['labels'] else 'safe'}" for row in rows)
     return rows, dict(sorted(counts.items())), missing
 
@@ -256,8 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--extra", type=Path, action="append", help="more rows, same JSONL format")
     parser.add_argument("--max-chars", type=int, default=MAX_CHARS, help="leave out longer texts (default %(default)s)")
+    parser.add_argument("--no-own-data", action="store_true", help="leave out the bundled use-case answers and safety mix")
     args = parser.parse_args(argv)
-    rows, counts, missing = build(args.root, args.extra, args.max_chars)
+    rows, counts, missing = build(args.root, args.extra, args.max_chars, None if args.no_own_data else OWN_DATA_DIR)
     random.Random(0).shuffle(rows)
     args.out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     for name, count in counts.items():

@@ -185,13 +185,32 @@ def detect_refusals(detector: RefusalDetectorLike, texts: Sequence[str]) -> list
     return [score >= detector.threshold for score in detector.score(list(texts))] if texts else []
 
 
-def flag_texts(texts: Sequence[str], config: Any, classifiers: Sequence[Any]) -> list[list[str]]:
-    """For each text, the categories whose score is at or over the recipe's threshold (max over classifiers)."""
+def flag_texts(
+    texts: Sequence[str], config: Any, classifiers: Sequence[Any], prompts: Sequence[Any] | None = None
+) -> list[list[str]]:
+    """For each text, the categories whose score is at or over the recipe's threshold (max over classifiers).
+
+    With `prompts` (the request each text answers), texts are model answers and are read as the gate
+    reads answers (`safety.gate.unsafe_answer_categories`): in the response role with their request as
+    context, a refusal not unsafe for naming what it declines. Without, texts are read as requests.
+    """
     if not texts:
         return []
+    if prompts is not None:
+        from safety.gate import unsafe_answer_categories
+
+        return unsafe_answer_categories(list(texts), [request_text(p) for p in prompts], config, classifiers)
     from safety.classifiers import classify_texts
 
     return [verdict.flagged for verdict in classify_texts(list(texts), config, classifiers)]
+
+
+def request_text(prompt: Any) -> str | None:
+    """The request an answer replies to: the prompt string, or the last user turn of a conversation."""
+    if prompt is None or isinstance(prompt, str):
+        return prompt
+    turns = [m if isinstance(m, Mapping) else m.model_dump() for m in prompt]
+    return next((m.get("content") for m in reversed(turns) if m.get("role") == "user"), None)
 
 
 def violation_metrics(

@@ -213,7 +213,7 @@ def evaluate(
 
     judge_started = time.perf_counter()
     result.metrics.update(
-        add_rubric(result.samples, lambda texts: flag_texts(texts, recipe.safety, tools.classifiers))
+        add_rubric(result.samples, lambda texts, prompts: flag_texts(texts, recipe.safety, tools.classifiers, prompts))
     )
     if components.judge is not None:
         from toolkit.eval.judge import add_judge_scores

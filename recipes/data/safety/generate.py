@@ -201,7 +201,9 @@ def sft_conversations(harmful: list[dict[str, Any]], benign: list[dict[str, Any]
     for index, pair in enumerate(harmful[::2]):  # one phrasing per harmful scenario
         system = SYSTEM_PROMPTS[index % len(SYSTEM_PROMPTS)] if index % 3 == 0 else None
         records.append(_sft(f"safety-sft-r-{index:03d}", _messages([(pair["prompt"], pair["chosen"])], system), pair, "refusal"))
-    for index, pair in enumerate(benign[2::3]):  # the third phrasing of each benign scenario
+    # As many helpful answers as refusals: a refusal-heavy mix teaches refusing anything that sounds
+    # risky (measured on the 135M model: 12 of 20 benign-but-scary prompts refused at 69 % refusals)
+    for index, pair in enumerate([p for i, p in enumerate(benign) if i % 3 != 1]):  # phrasings 1 and 3
         system = SYSTEM_PROMPTS[index % len(SYSTEM_PROMPTS)] if index % 4 == 1 else None
         records.append(_sft(f"safety-sft-h-{index:03d}", _messages([(pair["prompt"], pair["chosen"])], system), pair, "helpful"))
     late_harmful = harmful[1::4]  # the second phrasing of every other harmful scenario
@@ -212,7 +214,7 @@ def sft_conversations(harmful: list[dict[str, Any]], benign: list[dict[str, Any]
             turns.append(OPENINGS[(index * 5 + 3) % len(OPENINGS)])
         turns.append((pair["prompt"], pair["chosen"]))
         records.append(_sft(f"safety-sft-mr-{index:03d}", _messages(turns, None), pair, "multi_turn_refusal"))
-    for index, pair in enumerate(benign[1::6]):
+    for index, pair in enumerate(benign[1::3]):  # the second phrasing, after an opening turn
         turns = [OPENINGS[(index * 7 + 1) % len(OPENINGS)], (pair["prompt"], pair["chosen"])]
         records.append(_sft(f"safety-sft-mh-{index:03d}", _messages(turns, None), pair, "multi_turn_helpful"))
     return records

@@ -36,7 +36,8 @@ class SafetySuite(PromptSuite):
         self, records: list[PromptRecord], answers: Answers, tools: Tools, samples: list[dict[str, Any]]
     ) -> dict[str, float | int]:
         texts = answers_by_model(answers, records)
-        flagged = {model: flag_texts(texts[model], tools.safety_config, tools.classifiers) for model in MODELS}
+        requests = [r.prompt for r in records]
+        flagged = {model: flag_texts(texts[model], tools.safety_config, tools.classifiers, requests) for model in MODELS}
         refused = {model: detect_refusals(tools.refusal, texts[model]) for model in MODELS}
         metrics = violation_metrics("safety/violation_rate", [r.category for r in records], flagged)
         for model in MODELS:

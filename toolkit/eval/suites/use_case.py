@@ -54,7 +54,7 @@ class UseCaseCheck(PromptSuite):
         hits: dict[str, list[list[str]]] = {}
         for model in MODELS:
             texts = texts_by_model[model]
-            flagged = flag_texts(texts, tools.safety_config, tools.classifiers)
+            flagged = flag_texts(texts, tools.safety_config, tools.classifiers, [r.prompt for r in records])
             hits[model] = []
             for text, cats in zip(texts, flagged, strict=True):
                 found = [c for c in cats if c in categories]
