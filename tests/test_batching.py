@@ -39,3 +39,31 @@ def test_padding_side_is_restored_when_the_caller_stops_early_or_fails(smollm2_t
             raise RuntimeError("model failed")
     batches.close()
     assert tokenizer.padding_side == "right"
+
+
+def test_generation_batches_by_length_and_answers_in_the_prompts_order(tiny_model_dir: Path) -> None:
+    """Eval batches prompts by length (wide batches pad little); each answer must still land on its
+    own prompt and be the answer that prompt gets alone."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from toolkit.eval.generation import make_generator
+
+    import torch
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():  # larger random weights than the init's, so answers depend on the prompt
+        for parameter in model.parameters():
+            if parameter.dim() > 1:
+                parameter.normal_(0.0, 0.3)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    prompts = [
+        "a long request about editing a weekly interview podcast with noise reduction and a deadline",
+        "hi",
+        "a request of middle length about a logo",
+        "ok then",
+    ]
+    one_by_one = [make_generator(model, tokenizer, 6, batch_size=1)([p])[0] for p in prompts]
+    batched = make_generator(model, tokenizer, 6, batch_size=3)(prompts)
+    assert batched == one_by_one
+    assert len(set(one_by_one)) > 1  # distinct answers, so a shuffled order would be caught

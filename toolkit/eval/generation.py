@@ -15,13 +15,17 @@ from toolkit.core.schema import Turns, plain_turns
 from toolkit.eval.base import Generate
 from toolkit.recipe import Recipe
 
-GENERATION_BATCH_SIZE = 8
+# Greedy decoding of a 135M model on CPU is bound by reading the weights once per new token, so
+# wider batches amortise it: 48 red-team prompts on one core took 70 s at 8, 49 s at 24, 44 s at 48,
+# the same answers each time. Prompts are length-sorted first, so a wide batch pads little.
+GENERATION_BATCH_SIZE = 32
 
 
 def make_generator(
     model: Any, tokenizer: Any, max_new_tokens: int, batch_size: int = GENERATION_BATCH_SIZE
 ) -> Generate:
-    """Greedy, batched generation with left padding; the chat template is applied for chat models."""
+    """Greedy, batched generation with left padding; the chat template is applied for chat models.
+    Prompts are batched in order of length and the answers returned in the prompts' order."""
     import torch
 
     chat = bool(getattr(tokenizer, "chat_template", None))
@@ -36,8 +40,11 @@ def make_generator(
     @torch.inference_mode()
     def generate(prompts: Sequence[Turns]) -> list[str]:
         texts = [as_text(p) for p in prompts]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         outputs: list[str] = []
-        for batch in padded_batches(tokenizer, texts, batch_size, "left", model.device, add_special_tokens=not chat):
+        for batch in padded_batches(
+            tokenizer, [texts[i] for i in order], batch_size, "left", model.device, add_special_tokens=not chat
+        ):
             generated = model.generate(
                 **batch,
                 max_new_tokens=max_new_tokens,
@@ -50,7 +57,10 @@ def make_generator(
             )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
             outputs.extend(t.strip() for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True))
-        return outputs
+        answers = [""] * len(texts)
+        for position, index in enumerate(order):
+            answers[index] = outputs[position]
+        return answers
 
     return generate
 
