@@ -19,7 +19,9 @@ def test_batches_pad_on_the_side_asked_and_restore_the_tokenizers_own(smollm2_to
 
     left = list(padded_batches(tokenizer, texts, 2, "left"))
     assert [len(b["input_ids"]) for b in left] == [2, 1]  # every text, in order, in batches of 2
-    assert left[0]["input_ids"][0, 0] == pad and left[0]["attention_mask"][0, 0] == 0  # short text padded left
+    assert (
+        left[0]["input_ids"][0, 0] == pad and left[0]["attention_mask"][0, 0] == 0
+    )  # short text padded left
     assert left[0]["input_ids"][0, -1] != pad
     assert tokenizer.padding_side == "right"
 
@@ -44,11 +46,10 @@ def test_padding_side_is_restored_when_the_caller_stops_early_or_fails(smollm2_t
 def test_generation_batches_by_length_and_answers_in_the_prompts_order(tiny_model_dir: Path) -> None:
     """Eval batches prompts by length (wide batches pad little); each answer must still land on its
     own prompt and be the answer that prompt gets alone."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from toolkit.eval.generation import make_generator
-
-    import torch
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
     torch.manual_seed(0)

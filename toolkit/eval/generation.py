@@ -43,7 +43,12 @@ def make_generator(
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         outputs: list[str] = []
         for batch in padded_batches(
-            tokenizer, [texts[i] for i in order], batch_size, "left", model.device, add_special_tokens=not chat
+            tokenizer,
+            [texts[i] for i in order],
+            batch_size,
+            "left",
+            model.device,
+            add_special_tokens=not chat,
         ):
             generated = model.generate(
                 **batch,
