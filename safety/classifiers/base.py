@@ -91,3 +91,14 @@ class CachedClassifier:
             self._cache.clear()  # bounded memory on streamed inputs
         self._cache.update(fresh)
         return results
+
+
+def inference_dtype(device: str) -> object:
+    """float32 on a CPU, the checkpoint's own dtype elsewhere.
+
+    transformers loads a checkpoint in the dtype it was saved in; bf16 weights on a CPU without bf16
+    matmul units run emulated, and a score should not depend on how a checkpoint happened to be saved.
+    """
+    import torch
+
+    return torch.float32 if device == "cpu" else "auto"

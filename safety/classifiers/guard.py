@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from safety.classifiers.base import Classification
+from safety.classifiers.base import Classification, inference_dtype
 from safety.config import GuardSpec
 from safety.taxonomy import CATEGORIES, LLAMA_GUARD_CODES
 from toolkit.core.errors import UserInputError
@@ -74,15 +74,17 @@ class GuardClassifier:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.spec = spec
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.name = f"guard:{spec.model}"
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(spec.model, trust_remote_code=spec.trust_remote_code)
-            self.model = AutoModelForCausalLM.from_pretrained(spec.model, trust_remote_code=spec.trust_remote_code)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                spec.model, dtype=inference_dtype(self.device), trust_remote_code=spec.trust_remote_code
+            )
         except (OSError, ValueError) as exc:
             raise UserInputError(
                 f"safety.classifiers.guard: {spec.model}", f"cannot load the model ({exc.__class__.__name__}: {str(exc).splitlines()[0]})"
             ) from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         self.tokenizer.padding_side = "left"  # batched generation continues from the right edge
         if self.tokenizer.pad_token is None:

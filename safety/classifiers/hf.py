@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from safety.classifiers.base import Classification
+from safety.classifiers.base import Classification, inference_dtype
 from safety.config import HFClassifierSpec
 from safety.taxonomy import CATEGORY_IDS, map_external_category
 from toolkit.core.errors import UserInputError
@@ -26,14 +26,16 @@ class HFSequenceClassifier:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         self.spec = spec
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.name = f"hf:{spec.model}"
         where = f"safety.classifiers.hf: {spec.model}"
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(spec.model, trust_remote_code=spec.trust_remote_code)
-            self.model = AutoModelForSequenceClassification.from_pretrained(spec.model, trust_remote_code=spec.trust_remote_code)
+            self.model = AutoModelForSequenceClassification.from_pretrained(
+                spec.model, dtype=inference_dtype(self.device), trust_remote_code=spec.trust_remote_code
+            )
         except (OSError, ValueError) as exc:
             raise UserInputError(where, f"cannot load the model ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         if self.tokenizer.pad_token is None:  # decoder-only classifiers (Llama) ship without one
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token

@@ -50,7 +50,7 @@ class GenerativeJudge:
             )
         return content + "\nRating: "
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def score(self, prompts: Sequence[Any], responses: Sequence[str]) -> list[float]:
         texts = [self._text(p, r) for p, r in zip(prompts, responses, strict=True)]
         ratings = torch.arange(1, 10, dtype=torch.float32)
@@ -71,16 +71,19 @@ def load_judge(settings: Any, max_length: int = 1024) -> Any:
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
     from reward_models.scoring import SequenceScorer
-    from toolkit.models import load_tokenizer, resolve_model
+    from toolkit.models import load_tokenizer, resolve_dtype, resolve_model
 
     path = resolve_model(settings.model)
+    dtype = resolve_dtype("auto")  # fp32 on CPU whatever the checkpoint's saved dtype; bf16 on a bf16 GPU
     tokenizer = load_tokenizer(settings.model, settings.trust_remote_code)
     if settings.kind == "reward_model":
-        model = AutoModelForSequenceClassification.from_pretrained(path, trust_remote_code=settings.trust_remote_code)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            path, dtype=dtype, trust_remote_code=settings.trust_remote_code
+        )
         if model.config.pad_token_id is None:
             model.config.pad_token_id = tokenizer.pad_token_id
         return SequenceScorer(model, tokenizer, max_length=max_length)
-    model = AutoModelForCausalLM.from_pretrained(path, trust_remote_code=settings.trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, trust_remote_code=settings.trust_remote_code)
     return GenerativeJudge(model, tokenizer, max_length=max_length)
 
 

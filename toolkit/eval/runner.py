@@ -61,13 +61,18 @@ def reward_model_path(run_dir: Path, manifest: Mapping[str, Any]) -> Path | None
 
 def reward_scorer(run_dir: Path, recipe: Recipe, manifest: Mapping[str, Any]) -> Scorer | None:
     from reward_models.scoring import SequenceScorer
-    from toolkit.models import resolve_model
+    from toolkit.models import resolve_dtype, resolve_model
+    from toolkit.stages.common import cpu_mixed_precision
 
     stage_dir = reward_model_path(run_dir, manifest)
     if stage_dir is None:
         return None
     scorer = SequenceScorer.from_run_stage(
-        stage_dir, resolve_model(recipe.model.name), max_length=recipe.stages.reward.max_length
+        stage_dir,
+        resolve_model(recipe.model.name),
+        dtype=resolve_dtype(recipe.model.dtype),
+        max_length=recipe.stages.reward.max_length,
+        cpu_autocast=cpu_mixed_precision(recipe),
     )
     scorer.model = on_accelerator(scorer.model)
     return scorer

@@ -284,8 +284,8 @@ def build_rl_trainer(recipe: Any, inputs: Any) -> Any:
     from reward_models.scoring import SequenceScorer
     from safety.gate import Gate
     from toolkit.core.errors import UserInputError
-    from toolkit.models import load_tokenizer, peft_lora_config, resolve_model
-    from toolkit.stages.common import build_trl_config, load_policy_model
+    from toolkit.models import load_tokenizer, peft_lora_config, resolve_dtype, resolve_model
+    from toolkit.stages.common import build_trl_config, cpu_mixed_precision, load_policy_model
 
     settings = recipe.stages.rl
     run_dir = Path(inputs.stage_dir).parent
@@ -297,7 +297,13 @@ def build_rl_trainer(recipe: Any, inputs: Any) -> Any:
             raise UserInputError(
                 f"stages.{stage}", f"the rl stage scores completions with the {stage} model: enable and run that stage first"
             )
-        return SequenceScorer.from_run_stage(stage_dir, base_model, max_length=getattr(recipe.stages, stage).max_length)
+        return SequenceScorer.from_run_stage(
+            stage_dir,
+            base_model,
+            dtype=resolve_dtype(recipe.model.dtype),
+            max_length=getattr(recipe.stages, stage).max_length,
+            cpu_autocast=cpu_mixed_precision(recipe),
+        )
 
     multiplier = LagrangeMultiplier(
         value=settings.lambda_init,
