@@ -11,7 +11,10 @@ the gate itself, and pairs per CPU-second (which holds on a shared machine, wher
 not). Variants run in one process, alternating over `--reps`, medians reported:
 
 - `no cache`: every text classified as often as it occurs (what the cache saves);
-- `as shipped`: CachedClassifier (each distinct text once per pass) + the PyTorch MiniLM encoder;
+- `torch fp32 (reference)`: CachedClassifier (each distinct text once per pass) + the PyTorch MiniLM
+  encoder in fp32 (what the head was trained with);
+- `torch bf16-mixed`: the same encoder under bf16 autocast, what `semantic_precision: auto` picks on
+  a CPU with native bf16;
 - `re-gate`: the same pairs again with warm caches (the next stage's gate in one pipeline run);
 - `onnx fp32` / `onnx int8`: the encoder on ONNX Runtime (bench/onnx_encoder.py), with the
   embeddings' cosine to PyTorch's and the number of decisions that differ;
@@ -143,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
 
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"gate profile: stage {args.stage}, one core ({core}), load average at start {load} on {os.cpu_count()} CPUs")
+    print(f"semantic_precision 'auto' on this CPU: {'bf16-mixed' if semantic.use_bf16('auto') else 'fp32'}")
     records = [PreferencePair.model_validate(r) for r in multiturn_pairs(args.pairs, seed=11)]
     texts = [u.text for r in records for u in _units(r)]
     print(
@@ -155,7 +159,12 @@ def main(argv: list[str] | None = None) -> None:
     raw = [c.inner for c in cached]
     for c in cached:
         c.classify(["warm up every tier once"])
-    encoders: dict[str, Callable[..., Any]] = {"torch": semantic.embed}
+    torch_embed = semantic.embed
+    # every variant takes embed's arguments and ignores the classifier's own precision choice
+    encoders: dict[str, Callable[..., Any]] = {
+        "torch": lambda texts, batch_size=64, bf16=False: torch_embed(texts, batch_size, False),
+        "torch bf16-mixed": lambda texts, batch_size=64, bf16=False: torch_embed(texts, batch_size, True),
+    }
     if not args.no_onnx:
         try:
             from onnx_encoder import get_onnx_encoder
@@ -163,22 +172,23 @@ def main(argv: list[str] | None = None) -> None:
             for label, int8 in (("onnx fp32", False), ("onnx int8", True)):
                 encoder = get_onnx_encoder(int8)
                 encoder.encode(["warm up"])
-                encoders[label] = encoder.encode
+                encoders[label] = lambda texts, batch_size=64, bf16=False, encoder=encoder: encoder.encode(texts)
         except ImportError as exc:
             print(f"ONNX variants skipped: {exc}")
 
-    def with_encoder(label: str) -> Callable[[], dict[str, Any]]:
+    def with_encoder(label: str, classifiers: Sequence[Any] | None = None, name: str | None = None) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
             semantic.embed = encoders[label]
             try:
-                return run_variant(f"all tiers, {label}", records, args.stage, all_tiers, cached, args.batch_size)
+                chosen = cached if classifiers is None else classifiers
+                return run_variant(name or f"all tiers, {label}", records, args.stage, all_tiers, chosen, args.batch_size)
             finally:
-                semantic.embed = encoders["torch"]
+                semantic.embed = torch_embed
         return run
 
     variants: dict[str, Callable[[], dict[str, Any]]] = {
-        "all tiers, no cache": lambda: run_variant("all tiers, no cache", records, args.stage, all_tiers, raw, args.batch_size),
-        "all tiers, as shipped (torch)": with_encoder("torch"),
+        "all tiers, no cache": with_encoder("torch", raw, "all tiers, no cache"),
+        "all tiers, torch fp32 (reference)": with_encoder("torch"),  # fp32: the reference
     }
     for label in encoders:
         if label != "torch":
@@ -200,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
             c.classify(["warm up"])
         results[label] = median_run([run_variant(label, many, args.stage, config, classifiers, args.batch_size) for _ in range(args.reps)])
 
-    reference = results["all tiers, as shipped (torch)"]
+    reference = results["all tiers, torch fp32 (reference)"]
     print()
     print("| variant | pairs | pairs/CPU-s | pairs/wall-s | texts scored per tier | texts per call | cache hits | CPU s: rules / toxicity / semantic / gate | CPU s per rep | decisions differing vs torch |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -220,11 +230,11 @@ def main(argv: list[str] | None = None) -> None:
         ra, rb = results[a], results[b]
         return f"{(ra['pairs'] / ra['cpu']) / (rb['pairs'] / rb['cpu']):.2f}x"
 
-    print(f"cache (each distinct text once) vs no cache, all tiers: {ratio('all tiers, as shipped (torch)', 'all tiers, no cache')}")
-    print(f"re-gating the same pairs (next stage, warm cache) vs cold: {ratio('re-gate, warm cache', 'all tiers, as shipped (torch)')}")
+    print(f"cache (each distinct text once) vs no cache, all tiers: {ratio('all tiers, torch fp32 (reference)', 'all tiers, no cache')}")
+    print(f"re-gating the same pairs (next stage, warm cache) vs cold: {ratio('re-gate, warm cache', 'all tiers, torch fp32 (reference)')}")
     for label in encoders:
         if label != "torch":
-            print(f"{label} encoder vs torch encoder, all tiers: {ratio(f'all tiers, {label}', 'all tiers, as shipped (torch)')}")
+            print(f"{label} encoder vs torch encoder, all tiers: {ratio(f'all tiers, {label}', 'all tiers, torch fp32 (reference)')}")
     semantic_share = reference["tiers"].get("semantic", 0) / reference["cpu"]
     print(f"semantic tier share of the all-tier CPU time: {semantic_share:.1%}")
     if len(encoders) > 1:

@@ -45,12 +45,12 @@ METRICS = (
 console = Console(width=160)
 
 
-def tiers() -> list:
+def tiers(semantic_precision: str = "auto") -> list:
     from safety.classifiers.rules import RuleClassifier
     from safety.classifiers.semantic import SemanticClassifier
     from safety.classifiers.toxicity import ToxicityClassifier
 
-    return [RuleClassifier(), ToxicityClassifier(), SemanticClassifier()]
+    return [RuleClassifier(), ToxicityClassifier(), SemanticClassifier(precision=semantic_precision)]
 
 
 def validation_sources(path: Path, classifiers: list, config: SafetyConfig) -> None:
@@ -138,14 +138,16 @@ def shipped_eval_sets(classifiers: list, config: SafetyConfig) -> None:
 
 
 def speed() -> None:
-    """Cold start and one-core batched throughput of the semantic tier, in a fresh process."""
+    """Cold start and one-core batched throughput of the semantic tier, in a fresh process per precision
+    (fp32: the reference; bf16-mixed: what `semantic_precision: auto` picks on a CPU with native bf16)."""
     import subprocess
 
     code = (
-        "import os, time; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]});"
+        "import os, sys, time; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]});"
         "t0, c0 = time.perf_counter(), time.process_time();"
         "import torch; torch.set_num_threads(1);"
-        "from safety.classifiers.semantic import SemanticClassifier; c = SemanticClassifier(); c.classify(['warm up']);"
+        "from safety.classifiers.semantic import SemanticClassifier;"
+        "c = SemanticClassifier(precision=sys.argv[1]); c.classify(['warm up']);"
         "cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0;"
         "from safety.data.generate_seed import records; texts = [r['text'] for r in records()][:1024];"
         "t1, c1 = time.perf_counter(), time.process_time(); c.classify(texts);"
@@ -154,23 +156,28 @@ def speed() -> None:
         "print(f'{cold:.2f} {cold_cpu:.2f} {len(texts) / wall:.0f} {len(texts) / cpu:.0f} {len(texts)} {words:.1f}')"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()
-    cold, cold_cpu, rate, cpu_rate, count, words = out[-6:]
-    console.print(
-        f"5. semantic tier, pinned to one core: cold start {cold} s wall, {cold_cpu} CPU-s (import + encoder + head + "
-        f"first text); {rate} texts/s wall, {cpu_rate} texts/CPU-s, batched ({count} seed texts, {words} words each "
-        f"on average; CPU-s is what an idle core would see, wall what this machine's load allowed)"
-    )
+    for precision in ("fp32", "bf16-mixed"):
+        run = subprocess.run([sys.executable, "-c", code, precision], capture_output=True, text=True, env=env, check=True)
+        cold, cold_cpu, rate, cpu_rate, count, words = run.stdout.split()[-6:]
+        console.print(
+            f"5. semantic tier ({precision}), pinned to one core: cold start {cold} s wall, {cold_cpu} CPU-s (import + "
+            f"encoder + head + first text); {rate} texts/s wall, {cpu_rate} texts/CPU-s, batched ({count} seed texts, "
+            f"{words} words each on average; CPU-s is what an idle core would see, wall what this machine's load allowed)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Safety classifier quality on validation data, with 95% intervals.")
     parser.add_argument("--data", type=Path, help="training JSONL from `python -m safety.data.public_sources` (its validation split is scored)")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--semantic-precision", default="auto", choices=("auto", "fp32", "bf16-mixed"),
+        help="the semantic tier's encoder precision (safety.classifiers.semantic_precision)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     config = SafetyConfig()
-    classifiers = tiers()
+    classifiers = tiers(args.semantic_precision)
     if args.data:
         validation_sources(args.data, classifiers, config)
     generated_pii(classifiers, config)

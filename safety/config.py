@@ -70,6 +70,12 @@ class ClassifierSelection(_Strict):
     semantic_head: str | None = Field(
         default=None, description="path to a head trained with `toolkit safety train`; default: the shipped head"
     )
+    semantic_precision: Literal["auto", "fp32", "bf16-mixed"] = Field(
+        "auto",
+        description="MiniLM encoder on CPU: 'bf16-mixed' runs it under bf16 autocast (~2x texts/s, embeddings "
+        "at cosine >= 0.9999 to fp32; see bench/RESULTS.md); 'auto' picks it on CPUs with native bf16 "
+        "(AVX512-BF16/AMX) and fp32 elsewhere; 'fp32' is the reference the head was trained on",
+    )
     hf: list[HFClassifierSpec] = Field(default_factory=list)
     guard: GuardSpec | None = None
 

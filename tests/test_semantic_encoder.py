@@ -28,3 +28,44 @@ def test_embeddings_equal_sentence_transformers_mean_pooled_and_normalised() -> 
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     # order is the input's, whatever the batching
     assert np.abs(embed(texts[::-1], batch_size=2) - got[::-1]).max() < 1e-5
+
+
+def _shipped_eval_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "safety" / "data"
+    names = ("eval_harmful.jsonl", "eval_dangerous_benign.jsonl", "eval_marketplace_benign.jsonl")
+    return [json.loads(line)["text"] for name in names for line in (folder / name).read_text().splitlines() if line.strip()]
+
+
+def test_bf16_mixed_encoder_matches_fp32_vectors_and_decisions() -> None:
+    """The fast CPU path (bf16 autocast) may only move scores at the margin: vectors at cosine >= 0.999,
+    and the prompt-role decisions on the shipped eval sets (284 texts) agree for >= 99 %."""
+    from safety.classifiers.semantic import SemanticClassifier
+
+    texts = _shipped_eval_texts()
+    reference = embed(texts)
+    fast = embed(texts, bf16=True)
+    assert (reference * fast).sum(axis=1).min() >= 0.999
+    assert np.abs(fast - reference).max() > 0  # it did run in another precision
+
+    def flagged(precision: str) -> np.ndarray:
+        results = SemanticClassifier(precision=precision).classify(texts, role="prompt")
+        return np.array([max(c.scores.values()) >= 0.5 for c in results])
+
+    agreement = (flagged("fp32") == flagged("bf16-mixed")).mean()
+    assert agreement >= 0.99
+
+
+def test_semantic_precision_auto_follows_the_cpus_native_bf16(monkeypatch) -> None:
+    import toolkit.core.hardware as hardware
+    from safety.classifiers.semantic import SemanticClassifier
+    from safety.config import SafetyConfig
+
+    for native, expected in ((True, True), (False, False)):
+        monkeypatch.setattr(hardware, "cpu_bf16_supported", lambda native=native: native)
+        assert SemanticClassifier(precision="auto").bf16 is expected
+    assert SemanticClassifier(precision="fp32").bf16 is False
+    assert SemanticClassifier(precision="bf16-mixed").bf16 is True
+    assert SafetyConfig().classifiers.semantic_precision == "auto"

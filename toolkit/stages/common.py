@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import torch
 
 from toolkit.core.errors import UserInputError
+from toolkit.core.hardware import cpu_bf16_supported
 from toolkit.core.schema import Message, PreferencePair, SFTConversation, plain_turns
 from toolkit.recipe import Recipe, StageSettings
 from toolkit.stages.base import StageInputs, StageOutcome
@@ -32,14 +33,6 @@ def accelerator_kind() -> str:
 
 def bf16_supported() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-
-
-def cpu_bf16_supported() -> bool:
-    """Native bf16 matmuls on this CPU (AVX512-BF16 / AMX); without them bf16 is emulated and slower."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def cpu_mixed_precision(recipe: Recipe) -> bool:
