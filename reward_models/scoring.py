@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from toolkit.core.batching import padded_batches
+from toolkit.core.batching import padded_batches, shortest_first
 
 
 def format_for_scoring(tokenizer: Any, prompt: Any, response: Any) -> str:
@@ -36,16 +36,20 @@ class SequenceScorer:
     @torch.inference_mode()
     def score(self, prompts: Sequence[Any], responses: Sequence[Any]) -> list[float]:
         texts = [format_for_scoring(self.tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
-        scores: list[float] = []
+        order = shortest_first(texts)  # similar lengths per batch: little padding
+        in_order: list[float] = []
         batches = padded_batches(  # right, as the RewardTrainer trained it
-            self.tokenizer, texts, self.batch_size, "right", self.model.device,
+            self.tokenizer, [texts[i] for i in order], self.batch_size, "right", self.model.device,
             truncation=True, max_length=self.max_length, add_special_tokens=False,
         )
         autocast = self.cpu_autocast and self.model.device.type == "cpu"
         for batch in batches:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
                 logits = self.model(**batch).logits.squeeze(-1)
-            scores.extend(float(x) for x in logits.float().cpu())
+            in_order.extend(float(x) for x in logits.float().reshape(-1).cpu())
+        scores = [0.0] * len(texts)
+        for position, index in enumerate(order):
+            scores[index] = in_order[position]
         return scores
 
     @classmethod

@@ -31,3 +31,9 @@ def padded_batches(
             yield batch if device is None else batch.to(device)
     finally:
         tokenizer.padding_side = previous
+
+
+def shortest_first(texts: Sequence[str]) -> list[int]:
+    """Indices of `texts`, shortest first (by characters): consecutive batches then pad little.
+    Callers score or generate in this order and put each result back at its own index."""
+    return sorted(range(len(texts)), key=lambda i: len(texts[i]))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.batching import padded_batches
+from toolkit.core.batching import padded_batches, shortest_first
 from toolkit.core.schema import Turns, plain_turns
 from toolkit.eval.base import Generate
 from toolkit.recipe import Recipe
@@ -40,7 +40,7 @@ def make_generator(
     @torch.inference_mode()
     def generate(prompts: Sequence[Turns]) -> list[str]:
         texts = [as_text(p) for p in prompts]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = shortest_first(texts)
         outputs: list[str] = []
         for batch in padded_batches(
             tokenizer,

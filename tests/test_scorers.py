@@ -1,7 +1,8 @@
-"""Reward/cost scorers and judges load in float32 on a CPU, whatever dtype the checkpoint was saved in.
+"""Reward/cost scorers and judges: an explicit dtype whatever the checkpoint was saved in, and
+batched scores that land on their own answers.
 
-The prepared SmolLM2 is saved in bfloat16 and transformers loads a checkpoint in its saved dtype; bf16
-matmuls on CPUs without AMX ran ~20x slower than fp32 and made eval's reward scoring the slowest step.
+The prepared SmolLM2 is saved in bfloat16 and transformers loads a checkpoint in its saved dtype, so
+the scorer's precision used to depend on how a file happened to be saved.
 """
 
 from __future__ import annotations
@@ -93,3 +94,22 @@ def test_a_bf16_mixed_stage_is_scored_under_bf16_autocast_on_cpu(bf16_model_dir:
         scorer.score(["Write a proposal."], ["Happy to help."])
         hook.remove()
     assert seen == [False, True]
+
+
+def test_scores_are_batched_by_length_and_returned_in_the_answers_order(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Scoring sorts texts by length so batches pad little; every score must still be the one its own
+    (prompt, answer) gets alone."""
+    import torch
+
+    from reward_models.scoring import SequenceScorer
+
+    stage_dir = _reward_stage_with_lora(tmp_path / "reward", tiny_model_dir)
+    scorer = SequenceScorer.from_run_stage(stage_dir, str(tiny_model_dir), batch_size=3)
+    with torch.no_grad():  # a score head that is not ~0 everywhere, so a mix-up would show
+        scorer.model.score.weight.normal_(0, 0.5)
+    prompts = ["Write a long proposal for a data pipeline migration with milestones and a budget.", "Hi", "Quote?", "Plan a logo"]
+    answers = ["Sure. " * 12, "Hello!", "It is 300 USD for the whole project, delivered in a week.", "Ok"]
+    batched = scorer.score(prompts, answers)
+    alone = [scorer.score([p], [a])[0] for p, a in zip(prompts, answers, strict=True)]
+    assert batched == pytest.approx(alone, abs=1e-4)
+    assert len(set(round(x, 3) for x in alone)) == len(alone)  # distinct, so the order is really tested
