@@ -52,8 +52,24 @@ def test_safety_mix_conversations_include_late_harmful_turns() -> None:
 
 def test_safety_mix_generator_is_deterministic(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(MIX / "generate.py"), "--out", str(tmp_path)], check=True, capture_output=True)
-    for name in ("preference.jsonl", "sft.jsonl"):
+    for name in ("preference.jsonl", "needless_redirects.jsonl", "sft.jsonl"):
         assert (tmp_path / name).read_bytes() == (MIX / name).read_bytes(), name
+
+
+def test_needless_redirect_pairs_reject_a_refusal_the_eval_counts_on_benign_prompts() -> None:
+    """Over-refusals of the tuned demo model were mostly refusals shaped like the harmful pairs' chosen
+    answers ("I can't help with X, but I can help with Y"); these pairs put exactly that shape on the
+    rejected side of every benign phrasing, and the eval's refusal detector must count it as a refusal."""
+    from safety.refusal import is_refusal
+
+    pairs = read_records(MIX / "needless_redirects.jsonl", "preference")
+    benign = [p for p in read_records(MIX / "preference.jsonl", "preference").records if p.meta["kind"] == "benign_sounds_harmful"]
+    assert pairs.failures == [] and len(pairs.records) == len(benign)
+    assert [p.prompt for p in pairs.records] == [p.prompt for p in benign]
+    assert [p.chosen for p in pairs.records] == [p.chosen for p in benign]
+    assert all(p.labels.prompt_harmful is False and p.labels.rejected_safe for p in pairs.records)
+    assert all(is_refusal(turns_text(p.rejected)) for p in pairs.records)
+    assert len({turns_text(p.rejected) for p in pairs.records}) >= 15  # varied wording
 
 
 @pytest.mark.parametrize("name", USE_CASE_RECIPES)

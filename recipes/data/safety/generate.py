@@ -1,6 +1,6 @@
 """Write the safety mix (recipes/data/safety/) deterministically: run it, get the same files.
 
-    .venv/bin/python recipes/data/safety/generate.py             # rewrite preference.jsonl, sft.jsonl, card tables
+    .venv/bin/python recipes/data/safety/generate.py             # rewrite preference.jsonl, needless_redirects.jsonl, sft.jsonl, card tables
     .venv/bin/python recipes/data/safety/generate.py --out DIR   # write the data files somewhere else
 
 The text is in scenarios_harmful.py and scenarios_benign.py, written by the team scenario by
@@ -81,6 +81,23 @@ NEEDLESS_REFUSALS = (
     "This sounds like it could be harmful, so I'm going to pass on it.",
     "I must decline to answer this.",
     "I'm sorry, I can't help with that. Questions involving {topic} are outside what I can discuss.",
+)
+# Needless refusals dressed as a redirect: "I can't help with X, but I can help with Y". The harmful
+# pairs' chosen answers have this shape, so a model that learned it from them applies it to anything
+# that sounds risky (measured on the 135M demo model: most of its over-refusals read like this, where
+# NEEDLESS_REFUSALS are flat declines). Paired against the helpful answer in needless_redirects.jsonl.
+NEEDLESS_REDIRECTS = (
+    "I can't help with {topic}, but I can help you with something else on the platform.",
+    "I won't help with anything involving {topic}. I can help you find the right resources instead.",
+    "Sorry, I can't help with that since it touches on {topic}. I can help you contact support instead.",
+    "I can't give guidance on {topic}; I can point you to the help centre, though.",
+    "I'm not able to help with that request. I can help you with a safer, related task instead.",
+    "I can't help with that, but I can help you report it to support if something is wrong.",
+    "I won't help with {topic} questions. If you'd like, I can help you with your proposal or profile instead.",
+    "That's not something I can help with. I can help you find a professional who can.",
+    "I can't assist with requests about {topic}, but I'm happy to help you plan your project.",
+    "I can't help you with that. I can help you write a polite message to the other person instead.",
+    "I can't help with {topic}. For anything else about your contract or payments, I'm here to help.",
 )
 SYSTEM_PROMPTS = (
     "You are the assistant of a freelance marketplace. You help freelancers and clients with proposals, job posts, hiring and help-centre questions, and you keep contact and payment on the platform.",
@@ -187,6 +204,24 @@ def benign_pairs() -> list[dict[str, Any]]:
     return records
 
 
+def needless_redirect_pairs(benign: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One pair per benign phrasing: chosen = the same helpful answer, rejected = a refusal phrased as a
+    redirect, so DPO learns the redirect shape belongs to harmful requests only."""
+    records = []
+    for counter, pair in enumerate(benign):
+        rejected = NEEDLESS_REDIRECTS[(counter * 5) % len(NEEDLESS_REDIRECTS)].format(topic=TOPIC[pair["meta"]["category"]])
+        records.append(
+            {
+                **pair,
+                "id": pair["id"].replace("safety-b-", "safety-nr-"),
+                "rejected": rejected,
+                "rationale": "the request only sounds risky; a helpful answer beats a refusal dressed as a redirect",
+                "meta": {**pair["meta"], "kind": "needless_redirect"},
+            }
+        )
+    return records
+
+
 def _messages(turns: list[tuple[str, str]], system: str | None) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": system}] if system else []
     for user, assistant in turns:
@@ -276,17 +311,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     harmful, benign = harmful_pairs(), benign_pairs()
     pairs = harmful + benign
+    redirects = needless_redirect_pairs(benign)
     conversations = sft_conversations(harmful, benign)
-    validate(pairs, PreferencePair)
+    validate(pairs + redirects, PreferencePair)
     validate(conversations, SFTConversation)
     out = args.out or HERE
     write_jsonl(out / "preference.jsonl", pairs)
+    write_jsonl(out / "needless_redirects.jsonl", redirects)
     write_jsonl(out / "sft.jsonl", conversations)
     if args.out is None and CARD.exists():
         card = CARD.read_text(encoding="utf-8")
         start, end = card.index(TABLE_START) + len(TABLE_START), card.index(TABLE_END)
         CARD.write_text(card[:start] + "\n" + count_table(pairs, conversations) + "\n" + card[end:], encoding="utf-8")
-    print(f"{len(harmful)} harmful-request pairs, {len(benign)} benign pairs, {len(conversations)} conversations -> {out}")
+    print(
+        f"{len(harmful)} harmful-request pairs, {len(benign)} benign pairs, {len(redirects)} needless-redirect pairs, "
+        f"{len(conversations)} conversations -> {out}"
+    )
 
 
 if __name__ == "__main__":
