@@ -4,11 +4,13 @@
 (c) gate off vs on. The "with" side of each pair is the demo as it is, run once. Every run is recipes/demo.yaml plus one override, run by bench/demo_sweep.py
 (same steps, lengths, seeds, eval sets), and the table shows violation and over-refusal, base vs
 tuned, with the 95 % paired bootstrap interval of the difference. A row is one full `toolkit run`
-(~12 min on an idle 2-core machine), so the four runs take over an hour there.
+(~37 min on an idle 2-core machine), so the three arms take about two hours there; `--reference-sweep`
+saves the fourth by reading the reference from the sweep's log.
 
     python bench/demo_ablations.py                 # all three pairs
     python bench/demo_ablations.py --only margin   # one pair
     python bench/demo_ablations.py --report        # the table from bench/results/demo_ablations.jsonl
+    python bench/demo_ablations.py --reference-sweep dpo48   # reference = that row of demo_sweep.jsonl
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demo_sweep import DEFAULT_OUT, REPO, markdown_table, read_log, run_config  # noqa: E402
+from demo_sweep import DEFAULT_LOG, DEFAULT_OUT, REPO, markdown_table, read_log, run_config  # noqa: E402
 
 LOG = REPO / "bench" / "results" / "demo_ablations.jsonl"
 # The other side of every pair is the demo as it is (safety-margin DPO, with the mix, gate on): run once.
@@ -48,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a finished run of recipes/demo.yaml as it is (e.g. runs/sweep/demo/current): copied in as the "
         "reference instead of training it again",
     )
+    parser.add_argument(
+        "--reference-sweep", metavar="NAME",
+        help="take the reference arm's metrics from the row NAME of bench/results/demo_sweep.jsonl (a run of "
+        "recipes/demo.yaml as it is, at the same code) instead of training it again; arms then train from scratch",
+    )
     args = parser.parse_args(argv)
     if args.report:
         print(markdown_table(read_log(args.log)))
@@ -61,9 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.reference_run:
         records.append(copy_reference(args.reference_run, args.out))
         runs = runs[1:]
+    elif args.reference_sweep:
+        records.append(reference_from_sweep(args.reference_sweep, DEFAULT_LOG))
+        runs = runs[1:]
+    reference_dir = args.out / "demo" / REFERENCE[0]
     for pair, (name, overrides) in runs:
         print(f"ablation {pair}: {name} {' '.join(overrides) or '(demo.yaml)'}", flush=True)
-        reuse = REFERENCE[0] if pair in REUSES_REFERENCE else None
+        can_reuse = pair == "reference" or (reference_dir / "manifest.json").is_file()
+        reuse = REFERENCE[0] if pair in REUSES_REFERENCE and can_reuse else None
         record = {**run_config(name, overrides, args.out, reuse=reuse), "pair": pair}
         records.append(record)
         args.log.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             handle.write(json.dumps(record) + "\n")
     print(markdown_table(records))
     return 0 if all(r["returncode"] == 0 for r in records) else 1
+
+
+def reference_from_sweep(name: str, log: Path) -> dict:
+    """The reference arm as recorded by a sweep run of recipes/demo.yaml unchanged (its last row named NAME)."""
+    rows = [r for r in read_log(log) if r.get("name") == name and r.get("returncode") == 0 and r.get("metrics")]
+    if not rows:
+        raise SystemExit(f"--reference-sweep {name}: no finished row of that name in {log}")
+    # its overrides are what demo.yaml now holds, so the row reads as "(demo.yaml)"
+    return {**rows[-1], "name": REFERENCE[0], "pair": "reference", "overrides": [], "from_sweep": name,
+            "sweep_overrides": rows[-1].get("overrides", [])}
 
 
 def copy_reference(source: Path, out: Path) -> dict:

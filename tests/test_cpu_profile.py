@@ -8,6 +8,7 @@ import pytest
 import torch
 from trl import DPOConfig
 
+from toolkit.core import hardware
 from toolkit.core.errors import UserInputError
 from toolkit.recipe import Recipe
 from toolkit.stages import common
@@ -35,7 +36,7 @@ def on_cpu(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_auto_precision_uses_bf16_autocast_only_on_cpus_with_native_bf16(
     on_cpu: pytest.MonkeyPatch, tmp_path: Path, native_bf16: bool, expected: bool
 ) -> None:
-    on_cpu.setattr(common, "cpu_bf16_supported", lambda: native_bf16)
+    on_cpu.setattr(hardware, "cpu_bf16_supported", lambda: native_bf16)
     recipe = _recipe()
     assert recipe.model.precision == "auto"
     assert cpu_mixed_precision(recipe) is expected
@@ -45,12 +46,12 @@ def test_auto_precision_uses_bf16_autocast_only_on_cpus_with_native_bf16(
 
 
 def test_fp32_precision_keeps_bf16_off_even_on_bf16_hardware(on_cpu: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    on_cpu.setattr(common, "cpu_bf16_supported", lambda: True)
+    on_cpu.setattr(hardware, "cpu_bf16_supported", lambda: True)
     assert _dpo_config(_recipe("fp32"), tmp_path).bf16 is False
 
 
 def test_trl_mapping_still_overrides_the_precision_profile(on_cpu: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    on_cpu.setattr(common, "cpu_bf16_supported", lambda: True)
+    on_cpu.setattr(hardware, "cpu_bf16_supported", lambda: True)
     assert _dpo_config(_recipe("bf16-mixed", trl={"bf16": False}), tmp_path).bf16 is False
 
 

@@ -128,9 +128,9 @@ def embed(texts: Sequence[str], batch_size: int = 64, bf16: bool = False) -> np.
 
 def use_bf16(precision: str) -> bool:
     """`semantic_precision` resolved on this machine: 'auto' is bf16-mixed where the CPU has native bf16."""
-    from toolkit.core.hardware import cpu_bf16_supported
+    from toolkit.core.hardware import bf16_autocast_on_cpu
 
-    return precision == "bf16-mixed" or (precision == "auto" and cpu_bf16_supported())
+    return bf16_autocast_on_cpu(precision)
 
 
 @dataclass(frozen=True)

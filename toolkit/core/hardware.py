@@ -11,3 +11,12 @@ def cpu_bf16_supported() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def bf16_autocast_on_cpu(precision: str) -> bool:
+    """A precision setting ('auto' | 'fp32' | 'bf16-mixed') resolved for this CPU.
+
+    'auto' means bf16 autocast only where the CPU has native bf16 (emulated bf16 is slower than fp32).
+    One rule for the trainers' `model.precision` and the gate's `semantic_precision`.
+    """
+    return precision == "bf16-mixed" or (precision == "auto" and cpu_bf16_supported())

@@ -16,8 +16,8 @@ from typing import Any, Literal, TypeVar
 
 import torch
 
+from toolkit.core import hardware
 from toolkit.core.errors import UserInputError
-from toolkit.core.hardware import cpu_bf16_supported
 from toolkit.core.schema import Message, PreferencePair, SFTConversation, plain_turns
 from toolkit.recipe import Recipe, StageSettings
 from toolkit.stages.base import StageInputs, StageOutcome
@@ -43,9 +43,7 @@ def cpu_mixed_precision(recipe: Recipe) -> bool:
     """
     if accelerator_kind() == "cuda":
         return False
-    if recipe.model.precision == "auto":
-        return cpu_bf16_supported()
-    return recipe.model.precision == "bf16-mixed"
+    return hardware.bf16_autocast_on_cpu(recipe.model.precision)
 
 
 def add_lora_deltas_in_fp32(model: Any) -> int:
