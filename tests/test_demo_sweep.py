@@ -78,3 +78,36 @@ def test_an_existing_demo_run_becomes_the_reference_arm_without_its_checkpoints(
     (source / "manifest.json").write_text(json.dumps({"status": "interrupted"}))
     with pytest.raises(SystemExit, match="not a completed run"):
         ablations.copy_reference(source, tmp_path / "out")
+
+
+def test_an_ablation_arm_is_compared_with_the_reference_tuned_model_prompt_by_prompt(tmp_path: Path) -> None:
+    import json
+
+    ablations = _load_ablations()
+
+    def run(name: str, violations: list[bool], refusals: list[bool]) -> Path:
+        rows = [
+            {"suite": "safety", "id": f"rt-{i}", "flags": {"base": ["hate"], "tuned": ["hate"] if bad else []},
+             "scores": {"refusal_base": False, "refusal_tuned": not bad}}
+            for i, bad in enumerate(violations)
+        ] + [
+            {"suite": "over_refusal", "id": f"or-{i}", "scores": {"refusal_base": False, "refusal_tuned": refused}}
+            for i, refused in enumerate(refusals)
+        ]  # fmt: skip
+        (tmp_path / name / "eval").mkdir(parents=True)
+        (tmp_path / name / "eval/samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::-1]))
+        return tmp_path / name
+
+    reference = run("reference", [False] * 8 + [True] * 2, [False] * 10)
+    arm = run("arm", [True] * 6 + [False] * 2 + [True] * 2, [True] + [False] * 9)
+    result = ablations.versus_reference(reference, arm)
+    violation = result["violation (red-team)"]
+    assert (violation["n"], violation["base"], violation["tuned"]) == (10, 0.2, 0.8)
+    assert violation["difference"] == pytest.approx(0.6)
+    assert (violation["only_base"], violation["only_tuned"]) == (0, 6)
+    assert violation["mcnemar_p"] == pytest.approx(2 / 2**6)  # two-sided exact: 2 * 0.5**6
+    assert violation["ci_low"] > 0
+    over = result["over-refusal (benign-but-scary)"]
+    assert (over["n"], over["difference"], over["only_tuned"]) == (10, pytest.approx(0.1), 1)
+    table = ablations.versus_table([{"pair": "mix", "name": "without_mix", "vs_reference": result}])
+    assert "| mix | without_mix | violation (red-team) | 0.200 | 0.800 | +0.600 [" in table
