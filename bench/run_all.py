@@ -22,8 +22,16 @@ sys.path.insert(0, str(BENCH))
 
 import _common as C  # noqa: E402
 
-FINDINGS = BENCH / "precision_findings.md"
-SCALE_PLAN = BENCH / "scale_plan.md"  # gate profile + scale plan, measured by hand (issue 15)
+# Sections measured by hand (long runs, several machines), kept as files so that `make bench` carries
+# them into RESULTS.md instead of dropping them: edit the file, not RESULTS.md (a test checks).
+FINDINGS = BENCH / "precision_findings.md"  # before the generated sections
+HAND_MEASURED_AFTER = (
+    BENCH / "scale_plan.md",  # gate profile + scale plan (issue 15)
+    BENCH / "gpu_smoke.md",  # what bench/gpu_smoke.sh measures, and whether it ran
+    BENCH / "demo_findings.md",  # demo sweep, ablations and memory (issue 12)
+    BENCH / "rl_findings.md",  # safe RLHF on the embedded model (issue 14)
+)
+HAND_MEASURED = (FINDINGS, *HAND_MEASURED_AFTER)
 
 
 @dataclass(frozen=True)
@@ -144,16 +152,8 @@ def main() -> int:
         parts += [FINDINGS.read_text(encoding="utf-8").strip(), ""]
     for section in sections:
         parts += [section, ""]
-    if SCALE_PLAN.exists():
-        parts += [SCALE_PLAN.read_text(encoding="utf-8").strip(), ""]
-    parts += [
-        "",
-        "## GPU smoke test",
-        "",
-        "`bench/gpu_smoke.sh` (every stage: SFT, reward, cost, DPO and RL where present, with bf16 LoRA and 4-bit QLoRA on SmolLM2-135M: tokens/s, MFU, peak GPU "
-        "memory) is for a CUDA machine and was not run here: this machine has no GPU.",
-        "",
-    ]
+    for path in HAND_MEASURED_AFTER:
+        parts += [path.read_text(encoding="utf-8").strip(), ""]
     write_atomically(args.output, "\n".join(parts))
     print(f"[bench] wrote {args.output} in {total / 60:.1f} min", file=sys.stderr)
     return 0
