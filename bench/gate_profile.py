@@ -16,8 +16,8 @@ not). Variants run in one process, alternating over `--reps`, medians reported:
 - `torch bf16-mixed`: the same encoder under bf16 autocast, what `semantic_precision: auto` picks on
   a CPU with native bf16;
 - `re-gate`: the same pairs again with warm caches (the next stage's gate in one pipeline run);
-- `onnx fp32` / `onnx int8`: the encoder on ONNX Runtime (bench/onnx_encoder.py), with the
-  embeddings' cosine to PyTorch's and the number of decisions that differ;
+- `onnx fp32` / `onnx int8`: the encoder on ONNX Runtime (`semantic_runtime: onnxruntime`,
+  safety/classifiers/onnx_encoder.py), with the number of decisions that differ from PyTorch's;
 - rules only, rules + toxicity: the cheap tiers.
 """
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
 
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"gate profile: stage {args.stage}, one core ({core}), load average at start {load} on {os.cpu_count()} CPUs")
-    print(f"semantic_precision 'auto' on this CPU: {'bf16-mixed' if semantic.use_bf16('auto') else 'fp32'}")
+    print(f"semantic_precision 'auto' on this CPU: {'bf16-mixed' if semantic.Encoding.resolve().bf16 else 'fp32'}")
     records = [PreferencePair.model_validate(r) for r in multiturn_pairs(args.pairs, seed=11)]
     texts = [u.text for r in records for u in _units(r)]
     print(
@@ -160,21 +160,22 @@ def main(argv: list[str] | None = None) -> None:
     for c in cached:
         c.classify(["warm up every tier once"])
     torch_embed = semantic.embed
-    # every variant takes embed's arguments and ignores the classifier's own precision choice
-    encoders: dict[str, Callable[..., Any]] = {
-        "torch": lambda texts, batch_size=64, bf16=False: torch_embed(texts, batch_size, False),
-        "torch bf16-mixed": lambda texts, batch_size=64, bf16=False: torch_embed(texts, batch_size, True),
-    }
+    encodings = {"torch": semantic.Encoding(), "torch bf16-mixed": semantic.Encoding(bf16=True)}
     if not args.no_onnx:
-        try:
-            from onnx_encoder import get_onnx_encoder
+        from toolkit.core.errors import UserInputError
 
-            for label, int8 in (("onnx fp32", False), ("onnx int8", True)):
-                encoder = get_onnx_encoder(int8)
-                encoder.encode(["warm up"])
-                encoders[label] = lambda texts, batch_size=64, bf16=False, encoder=encoder: encoder.encode(texts)
-        except ImportError as exc:
-            print(f"ONNX variants skipped: {exc}")
+        for label, int8 in (("onnx fp32", False), ("onnx int8", True)):
+            try:
+                semantic.embed(["warm up"], encoding=semantic.Encoding("onnxruntime", int8=int8))
+                encodings[label] = semantic.Encoding("onnxruntime", int8=int8)
+            except UserInputError as exc:
+                print(f"ONNX variants skipped: {exc}")
+                break
+    # every variant takes embed's arguments and ignores the classifier's own runtime and precision
+    encoders: dict[str, Callable[..., Any]] = {
+        label: lambda texts, batch_size=64, encoding=None, chosen=chosen: torch_embed(texts, batch_size, chosen)
+        for label, chosen in encodings.items()
+    }
 
     def with_encoder(label: str, classifiers: Sequence[Any] | None = None, name: str | None = None) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:

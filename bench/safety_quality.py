@@ -45,12 +45,12 @@ METRICS = (
 console = Console(width=160)
 
 
-def tiers(semantic_precision: str = "auto") -> list:
+def tiers(semantic_precision: str = "auto", semantic_runtime: str = "torch") -> list:
     from safety.classifiers.rules import RuleClassifier
     from safety.classifiers.semantic import SemanticClassifier
     from safety.classifiers.toxicity import ToxicityClassifier
 
-    return [RuleClassifier(), ToxicityClassifier(), SemanticClassifier(precision=semantic_precision)]
+    return [RuleClassifier(), ToxicityClassifier(), SemanticClassifier(precision=semantic_precision, runtime=semantic_runtime)]
 
 
 def validation_sources(path: Path, classifiers: list, config: SafetyConfig) -> None:
@@ -137,17 +137,25 @@ def shipped_eval_sets(classifiers: list, config: SafetyConfig) -> None:
     console.print(f"refusal detector: precision {refusal['precision']:.3f}, recall {refusal['recall']:.3f}")
 
 
+# (runtime, precision) pairs the speed section measures; bf16-mixed only where the CPU has native bf16
+SPEED_VARIANTS = (("torch", "fp32"), ("torch", "bf16-mixed"), ("onnxruntime", "fp32"), ("onnxruntime", "int8"))
+
+
 def speed() -> None:
-    """Cold start and one-core batched throughput of the semantic tier, in a fresh process per precision
-    (fp32: the reference; bf16-mixed: what `semantic_precision: auto` picks on a CPU with native bf16)."""
+    """Cold start and one-core batched throughput of the semantic tier, in a fresh process per variant
+    (torch fp32: the reference; bf16-mixed: what `semantic_precision: auto` picks on a CPU with native
+    bf16; onnxruntime: `semantic_runtime: onnxruntime`, its graph exported beforehand, as after a
+    user's first run)."""
     import subprocess
+
+    from safety.classifiers.semantic import Encoding, embed
+    from toolkit.core.hardware import cpu_bf16_supported
 
     code = (
         "import os, sys, time; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]});"
         "t0, c0 = time.perf_counter(), time.process_time();"
-        "import torch; torch.set_num_threads(1);"
         "from safety.classifiers.semantic import SemanticClassifier;"
-        "c = SemanticClassifier(precision=sys.argv[1]); c.classify(['warm up']);"
+        "c = SemanticClassifier(runtime=sys.argv[1], precision=sys.argv[2]); c.classify(['warm up']);"
         "cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0;"
         "from safety.data.generate_seed import records; texts = [r['text'] for r in records()][:1024];"
         "t1, c1 = time.perf_counter(), time.process_time(); c.classify(texts);"
@@ -156,11 +164,16 @@ def speed() -> None:
         "print(f'{cold:.2f} {cold_cpu:.2f} {len(texts) / wall:.0f} {len(texts) / cpu:.0f} {len(texts)} {words:.1f}')"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    for precision in ("fp32", "bf16-mixed"):
-        run = subprocess.run([sys.executable, "-c", code, precision], capture_output=True, text=True, env=env, check=True)
+    for runtime, precision in SPEED_VARIANTS:
+        if precision == "bf16-mixed" and not cpu_bf16_supported():
+            console.print("5. semantic tier (torch, bf16-mixed): skipped, this CPU has no native bf16 (emulated bf16 is slower than fp32)")
+            continue
+        if runtime == "onnxruntime":
+            embed(["export the graph"], encoding=Encoding(runtime, int8=precision == "int8"))
+        run = subprocess.run([sys.executable, "-c", code, runtime, precision], capture_output=True, text=True, env=env, check=True)
         cold, cold_cpu, rate, cpu_rate, count, words = run.stdout.split()[-6:]
         console.print(
-            f"5. semantic tier ({precision}), pinned to one core: cold start {cold} s wall, {cold_cpu} CPU-s (import + "
+            f"5. semantic tier ({runtime}, {precision}), pinned to one core: cold start {cold} s wall, {cold_cpu} CPU-s (import + "
             f"encoder + head + first text); {rate} texts/s wall, {cpu_rate} texts/CPU-s, batched ({count} seed texts, "
             f"{words} words each on average; CPU-s is what an idle core would see, wall what this machine's load allowed)"
         )
@@ -171,13 +184,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="training JSONL from `python -m safety.data.public_sources` (its validation split is scored)")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument(
-        "--semantic-precision", default="auto", choices=("auto", "fp32", "bf16-mixed"),
+        "--semantic-precision", default="auto", choices=("auto", "fp32", "bf16-mixed", "int8"),
         help="the semantic tier's encoder precision (safety.classifiers.semantic_precision)",
+    )
+    parser.add_argument(
+        "--semantic-runtime", default="torch", choices=("torch", "onnxruntime"),
+        help="what runs the semantic tier's encoder (safety.classifiers.semantic_runtime)",
     )
     args = parser.parse_args()
     started = time.perf_counter()
     config = SafetyConfig()
-    classifiers = tiers(args.semantic_precision)
+    classifiers = tiers(args.semantic_precision, args.semantic_runtime)
     if args.data:
         validation_sources(args.data, classifiers, config)
     generated_pii(classifiers, config)

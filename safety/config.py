@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safety.taxonomy import CATEGORY_IDS
 
@@ -63,6 +63,12 @@ class GuardSpec(_Strict):
     max_new_tokens: int = 16
 
 
+# The semantic encoder's precisions each runtime can run ('auto': bf16-mixed on CPUs with native bf16
+# for torch, fp32 for onnxruntime).
+SEMANTIC_PRECISIONS: dict[str, tuple[str, ...]] = {"torch": ("auto", "fp32", "bf16-mixed"), "onnxruntime": ("auto", "fp32", "int8")}
+ONNX_INSTALL_HINT = "semantic_runtime 'onnxruntime' needs `pip install 'safety-posttrain-toolkit[onnx]'` (onnxruntime, onnx)"
+
+
 class ClassifierSelection(_Strict):
     rules: bool = True
     toxicity: bool = True
@@ -70,14 +76,35 @@ class ClassifierSelection(_Strict):
     semantic_head: str | None = Field(
         default=None, description="path to a head trained with `toolkit safety train`; default: the shipped head"
     )
-    semantic_precision: Literal["auto", "fp32", "bf16-mixed"] = Field(
+    semantic_runtime: Literal["torch", "onnxruntime"] = Field(
+        "torch",
+        description="what runs the MiniLM encoder: 'torch' (the reference the head was trained with) or "
+        "'onnxruntime' (needs the [onnx] extra; the same fp32 vectors, ~0.5 s to start instead of ~5 s, "
+        "a graph exported once into $TOOLKIT_HOME/onnx; see bench/RESULTS.md)",
+    )
+    semantic_precision: Literal["auto", "fp32", "bf16-mixed", "int8"] = Field(
         "auto",
-        description="MiniLM encoder on CPU: 'bf16-mixed' runs it under bf16 autocast (~2x texts/s, embeddings "
-        "at cosine >= 0.9999 to fp32; see bench/RESULTS.md); 'auto' picks it on CPUs with native bf16 "
-        "(AVX512-BF16/AMX) and fp32 elsewhere; 'fp32' is the reference the head was trained on",
+        description="MiniLM encoder on CPU. torch: 'bf16-mixed' runs it under bf16 autocast (~2x texts/s "
+        "on CPUs with native bf16, embeddings at cosine >= 0.9999 to fp32), 'auto' picks it on CPUs with "
+        "native bf16 (AVX512-BF16/AMX) and fp32 elsewhere; onnxruntime: 'auto' is fp32, 'int8' is dynamic "
+        "quantisation (faster, decisions within a few points of fp32; see bench/RESULTS.md)",
     )
     hf: list[HFClassifierSpec] = Field(default_factory=list)
     guard: GuardSpec | None = None
+
+    @model_validator(mode="after")
+    def _precision_runs_on_runtime(self) -> ClassifierSelection:
+        import importlib.util
+
+        allowed = SEMANTIC_PRECISIONS[self.semantic_runtime]
+        if self.semantic_precision not in allowed:
+            raise ValueError(
+                f"semantic_precision {self.semantic_precision!r} does not run on semantic_runtime "
+                f"{self.semantic_runtime!r}; choose one of {', '.join(allowed)}"
+            )
+        if self.semantic and self.semantic_runtime == "onnxruntime" and importlib.util.find_spec("onnxruntime") is None:
+            raise ValueError(ONNX_INSTALL_HINT)
+        return self
 
 
 class StagePolicy(_Strict):

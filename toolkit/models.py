@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from toolkit.core.errors import UserInputError
+from toolkit.core.io import toolkit_home
 from toolkit.recipe import DEFAULT_MODEL, ModelSettings
 
 if TYPE_CHECKING:
@@ -82,11 +83,6 @@ class ModelInfo:
 
 
 # ---------------------------------------------------------------- places
-def toolkit_home() -> Path:
-    """Where prepared models and cached tokenizers live ($TOOLKIT_HOME, default ~/.cache/toolkit)."""
-    return Path(os.environ.get("TOOLKIT_HOME") or "~/.cache/toolkit").expanduser()
-
-
 def _embedded(name: str) -> EmbeddedModel | None:
     """The embedded model called `name` (its hub id or its slug), if any."""
     if name in EMBEDDED_MODELS:

@@ -50,7 +50,9 @@ def build_classifiers(config: SafetyConfig, cache_entries: int = 1_000_000) -> l
     if selection.semantic:
         from safety.classifiers.semantic import SemanticClassifier
 
-        built.append(SemanticClassifier(head_path=selection.semantic_head, precision=selection.semantic_precision))
+        built.append(SemanticClassifier(
+            head_path=selection.semantic_head, precision=selection.semantic_precision, runtime=selection.semantic_runtime,
+        ))
     if selection.hf:
         from safety.classifiers.hf import HFSequenceClassifier
 

