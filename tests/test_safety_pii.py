@@ -68,3 +68,45 @@ def test_empty_and_huge_texts_give_a_result() -> None:
     assert rules.classify_one("").scores == {}
     huge = ("lorem ipsum dolor 42 " * 50_000) + " call +44 20 7946 0958"
     assert rules.classify_one(huge).scores.get("pii", 0) >= 0.9
+
+
+# The address pre-check as it was before `_may_hold_address` learned to skip the regex: the oracle
+# that the shortcut answers exactly the same.
+_ADDRESS_HINT_BEFORE = __import__("re").compile(
+    r"(?i)\d[^\n]{0,60}\b(?:st|street|ave|avenue|rd|road|blvd|lane|ln|dr|drive|way|court|ct|place|pl|terrace|trail|"
+    r"parkway|circle|square|close|crescent|ridge|mill|harbor|plaza|crossing|highway|hwy|box)\b|"
+    r"(?i:stra(?:ss|ß)e|str\.|weg|gasse|platz|allee|rue|avenue|calle|avenida|carrer|via|viale|piazza|corso|rua)\b[^\n]{0,40}\d|"
+    r"\d[^\n]{0,6}\b(?i:rue|avenue|boulevard|chemin|calle|via)\b|(?i:flat|studio)\s+\d"
+)
+
+
+def _address_corpus() -> list[str]:
+    """Every bundled text (eval sets, seeds, generated PII, use-case data) and random strings built
+    from the regex's own pieces: street words in any case, digits, newlines, compounds, non-ASCII."""
+    import json
+    import random
+    from pathlib import Path
+
+    from safety.data.pii_cases import pii_cases
+
+    repo = Path(__file__).resolve().parent.parent
+    texts = [case.text for case in pii_cases()]
+    for path in [*(repo / "safety" / "data").glob("*.jsonl"), *(repo / "recipes" / "data").rglob("*.jsonl")]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            texts += [value for value in json.loads(line).values() if isinstance(value, str)] if line.strip() else []
+    rng = random.Random(3)
+    pieces = [*pii._STREET_AFTER_NUMBER, *pii._STREET_BEFORE_NUMBER, *pii._STREET_RIGHT_AFTER_NUMBER, *pii._UNIT_WORDS,
+              "Main", "true", "Haupt", "1st", "42", "7", " ", " ", "\n", ",", ".", "-", "_", "x" * 30, "é", "ß", "İ", "ſt", "\u212a"]
+    for _ in range(20_000):
+        words = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        words = [w.upper() if rng.random() < 0.2 else w.title() if rng.random() < 0.2 else w for w in words]
+        texts.append(("" if rng.random() < 0.5 else " ").join(words))
+    return texts
+
+
+def test_address_precheck_answers_exactly_what_the_regex_answers() -> None:
+    texts = _address_corpus()
+    expected = [_ADDRESS_HINT_BEFORE.search(t) is not None for t in texts]
+    assert [pii._ADDRESS_HINT.search(t) is not None for t in texts] == expected
+    assert [pii._may_hold_address(t) for t in texts] == expected
+    assert 1_000 < sum(expected) < len(texts) - 1_000  # both answers well represented
