@@ -17,7 +17,8 @@ not). Variants run in one process, alternating over `--reps`, medians reported:
   a CPU with native bf16;
 - `re-gate`: the same pairs again with warm caches (the next stage's gate in one pipeline run);
 - `onnx fp32` / `onnx int8`: the encoder on ONNX Runtime (`semantic_runtime: onnxruntime`,
-  safety/classifiers/onnx_encoder.py), with the number of decisions that differ from PyTorch's;
+  safety/classifiers/onnx_encoder.py), with the embeddings' cosine to PyTorch's and the number of
+  decisions that differ;
 - rules only, rules + toxicity: the cheap tiers.
 """
 
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     raw = [c.inner for c in cached]
     for c in cached:
         c.classify(["warm up every tier once"])
-    torch_embed = semantic.embed
+    real_embed = semantic.embed
     encodings = {"torch": semantic.Encoding(), "torch bf16-mixed": semantic.Encoding(bf16=True)}
     if not args.no_onnx:
         from toolkit.core.errors import UserInputError
@@ -168,12 +169,12 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 semantic.embed(["warm up"], encoding=semantic.Encoding("onnxruntime", int8=int8))
                 encodings[label] = semantic.Encoding("onnxruntime", int8=int8)
-            except UserInputError as exc:
+            except (UserInputError, ImportError) as exc:
                 print(f"ONNX variants skipped: {exc}")
                 break
     # every variant takes embed's arguments and ignores the classifier's own runtime and precision
     encoders: dict[str, Callable[..., Any]] = {
-        label: lambda texts, batch_size=64, encoding=None, chosen=chosen: torch_embed(texts, batch_size, chosen)
+        label: lambda texts, batch_size=64, encoding=None, chosen=chosen: real_embed(texts, batch_size, chosen)
         for label, chosen in encodings.items()
     }
 
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
                 chosen = cached if classifiers is None else classifiers
                 return run_variant(name or f"all tiers, {label}", records, args.stage, all_tiers, chosen, args.batch_size)
             finally:
-                semantic.embed = torch_embed
+                semantic.embed = real_embed
         return run
 
     variants: dict[str, Callable[[], dict[str, Any]]] = {

@@ -21,17 +21,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import _common as C  # noqa: E402
-
-# Sections measured by hand (long runs, several machines), kept as files so that `make bench` carries
-# them into RESULTS.md instead of dropping them: edit the file, not RESULTS.md (a test checks).
-FINDINGS = BENCH / "precision_findings.md"  # before the generated sections
-HAND_MEASURED_AFTER = (
-    BENCH / "scale_plan.md",  # gate profile + scale plan (issue 15)
-    BENCH / "gpu_smoke.md",  # what bench/gpu_smoke.sh measures, and whether it ran
-    BENCH / "demo_findings.md",  # demo sweep, ablations and memory (issue 12)
-    BENCH / "rl_findings.md",  # safe RLHF on the embedded model (issue 14)
-)
-HAND_MEASURED = (FINDINGS, *HAND_MEASURED_AFTER)
+from hand_measured import FINDINGS, HAND_MEASURED_AFTER  # noqa: E402
 
 
 @dataclass(frozen=True)

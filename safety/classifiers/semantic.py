@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -58,38 +58,50 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_HEAD_PATH = DATA_DIR / "semantic_head.json"
 SEED_PATH = DATA_DIR / "seed.jsonl"
 
-_encoders: dict[tuple[str, bool], Any] = {}
+_encoders: dict[tuple[str, bool], SentenceEncoder] = {}
 _encoder_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Encoding:
     """How the semantic tier runs MiniLM: `runtime` torch (the reference; `bf16` autocast where the
-    CPU has native bf16) or onnxruntime (fp32, the same vectors with a ~10x faster start; or `int8`).
+    CPU has native bf16) or onnxruntime (fp32: the same vectors, a 3.4x faster cold start; or `int8`).
 
     Training and calibration always embed with the reference, so a head file does not depend on
     the machine or runtime that will use it.
     """
 
-    runtime: str = "torch"
+    runtime: Literal["torch", "onnxruntime"] = "torch"
     bf16: bool = False
     int8: bool = False
+
+    def __post_init__(self) -> None:
+        if self.runtime not in ("torch", "onnxruntime") or (self.runtime == "torch" and self.int8) or (
+            self.runtime == "onnxruntime" and self.bf16
+        ):
+            raise ValueError(f"no such encoding: {self}")
 
     @classmethod
     def resolve(cls, runtime: str = "torch", precision: str = "auto") -> Encoding:
         """`semantic_runtime` and `semantic_precision` as this machine will run them."""
-        from safety.config import SEMANTIC_PRECISIONS
+        from safety.config import semantic_precision_problem
         from toolkit.core.hardware import bf16_autocast_on_cpu
 
-        if precision not in SEMANTIC_PRECISIONS.get(runtime, ()):
-            choices = "; ".join(f"{name}: {', '.join(allowed)}" for name, allowed in SEMANTIC_PRECISIONS.items())
-            raise UserInputError("safety.classifiers.semantic_precision", f"{precision!r} does not run on semantic_runtime {runtime!r} ({choices})")
+        problem = semantic_precision_problem(runtime, precision)
+        if problem:
+            raise UserInputError("safety.classifiers.semantic_precision", problem)
         if runtime == "onnxruntime":
             return cls("onnxruntime", int8=precision == "int8")
         return cls("torch", bf16=bf16_autocast_on_cpu(precision))
 
 
 REFERENCE = Encoding()
+
+
+class SentenceEncoder(Protocol):
+    """What both runtimes provide: unit vectors in input order."""
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64, bf16: bool = False) -> np.ndarray: ...
 
 
 class MiniLMEncoder:
@@ -113,7 +125,7 @@ class MiniLMEncoder:
         """Unit vectors in input order; texts are batched longest first so padding stays small.
 
         `bf16`: run the encoder under bf16 autocast (fp32 weights, fp32 pooling); on a CPU with native
-        bf16 it is ~2x faster at cosine >= 0.9999 to the fp32 vectors (bench/semantic_precision.py).
+        bf16 it is ~2x faster at cosine >= 0.9999 to the fp32 vectors (bench/RESULTS.md).
         """
         import torch
 
@@ -134,7 +146,7 @@ class MiniLMEncoder:
         return vectors
 
 
-def get_encoder(encoding: Encoding = REFERENCE) -> Any:
+def get_encoder(encoding: Encoding = REFERENCE) -> SentenceEncoder:
     """The MiniLM encoder from the wheel for this runtime (and int8 or not), loaded once per process."""
     key = (encoding.runtime, encoding.int8)
     if key not in _encoders:

@@ -644,33 +644,27 @@ _UMASK = _current_umask()
 
 
 def _atomic_write(path: str | Path, write: Any) -> None:
-    """Write through a temp file in the same folder, then os.replace: readers never see half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
+    """Write text through a temp file in the same folder, then os.replace: readers never see half a file."""
+
+    def fill(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as handle:
             write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o666 & ~_UMASK)  # temp files are 0600; the result gets normal permissions
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+
+    atomic_write_file(path, fill)
 
 
 def atomic_write_file(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """For writers that want a path (an exporter, a quantiser): `write(tmp)` fills a temp file in the
-    same folder, which then replaces `path` with normal permissions; half a file is never visible."""
+    """`write(tmp)` fills a temp file in the same folder (any writer that wants a path: an exporter, a
+    quantiser, a text writer), which is synced and then replaces `path` with normal permissions
+    (temp files are 0600); half a file is never visible."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     except BaseException:
