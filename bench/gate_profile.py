@@ -165,10 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_onnx:
         from toolkit.core.errors import UserInputError
 
-        for label, int8 in (("onnx fp32", False), ("onnx int8", True)):
+        for label, precision in (("onnx fp32", "fp32"), ("onnx int8", "int8")):
             try:
-                semantic.embed(["warm up"], encoding=semantic.Encoding("onnxruntime", int8=int8))
-                encodings[label] = semantic.Encoding("onnxruntime", int8=int8)
+                encoding = semantic.Encoding.resolve("onnxruntime", precision)
+                semantic.embed(["warm up"], encoding=encoding)
+                encodings[label] = encoding
             except (UserInputError, ImportError) as exc:
                 print(f"ONNX variants skipped: {exc}")
                 break

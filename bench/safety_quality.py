@@ -169,7 +169,7 @@ def speed() -> None:
             console.print("5. semantic tier (torch, bf16-mixed): skipped, this CPU has no native bf16 (emulated bf16 is slower than fp32)")
             continue
         if runtime == "onnxruntime":
-            embed(["export the graph"], encoding=Encoding(runtime, int8=precision == "int8"))
+            embed(["export the graph"], encoding=Encoding.resolve(runtime, precision))
         run = subprocess.run([sys.executable, "-c", code, runtime, precision], capture_output=True, text=True, env=env, check=True)
         cold, cold_cpu, rate, cpu_rate, count, words = run.stdout.split()[-6:]
         console.print(

@@ -65,6 +65,7 @@ class GuardSpec(_Strict):
 
 # The semantic encoder's precisions each runtime can run ('auto': bf16-mixed on CPUs with native bf16
 # for torch, fp32 for onnxruntime).
+SemanticRuntime = Literal["torch", "onnxruntime"]
 SEMANTIC_PRECISIONS: dict[str, tuple[str, ...]] = {"torch": ("auto", "fp32", "bf16-mixed"), "onnxruntime": ("auto", "fp32", "int8")}
 ONNX_INSTALL_HINT = "semantic_runtime 'onnxruntime' needs `pip install 'safety-posttrain-toolkit[onnx]'` (onnxruntime, onnx)"
 
@@ -86,7 +87,7 @@ class ClassifierSelection(_Strict):
     semantic_head: str | None = Field(
         default=None, description="path to a head trained with `toolkit safety train`; default: the shipped head"
     )
-    semantic_runtime: Literal["torch", "onnxruntime"] = Field(
+    semantic_runtime: SemanticRuntime = Field(
         "torch",
         description="what runs the MiniLM encoder: 'torch' (the reference the head was trained with) or "
         "'onnxruntime' (needs the [onnx] extra; the same fp32 vectors, a cold start of 1.7 instead of 5.9 "

@@ -18,11 +18,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from safety.classifiers.base import Classification
+from safety.config import SemanticRuntime, semantic_precision_problem
 from safety.taxonomy import CATEGORY_IDS
 from toolkit.core.errors import UserInputError, ValidationErrors
 
@@ -71,20 +72,19 @@ class Encoding:
     the machine or runtime that will use it.
     """
 
-    runtime: Literal["torch", "onnxruntime"] = "torch"
+    runtime: SemanticRuntime = "torch"
     bf16: bool = False
     int8: bool = False
 
     def __post_init__(self) -> None:
-        if self.runtime not in ("torch", "onnxruntime") or (self.runtime == "torch" and self.int8) or (
-            self.runtime == "onnxruntime" and self.bf16
-        ):
-            raise ValueError(f"no such encoding: {self}")
+        precision = "int8" if self.int8 else "bf16-mixed" if self.bf16 else "fp32"
+        problem = "bf16 and int8 at once" if self.bf16 and self.int8 else semantic_precision_problem(self.runtime, precision)
+        if problem:
+            raise ValueError(f"no such encoding: {self} ({problem})")
 
     @classmethod
     def resolve(cls, runtime: str = "torch", precision: str = "auto") -> Encoding:
         """`semantic_runtime` and `semantic_precision` as this machine will run them."""
-        from safety.config import semantic_precision_problem
         from toolkit.core.hardware import bf16_autocast_on_cpu
 
         problem = semantic_precision_problem(runtime, precision)
